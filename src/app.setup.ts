@@ -1,0 +1,48 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import { ProblemDto } from './common/openapi/api-errors.decorator.js';
+import { badRequest } from './common/errors/domain-error.js';
+import { AppConfig } from './config/app-config.js';
+
+/** Routes whose body is the file itself: no parser may touch it. */
+function isRawUploadRoute(req: Request): boolean {
+  return req.method === 'POST' && (req.path === '/api/files' || req.path === '/v1/file' || req.path.startsWith('/v1/file/'));
+}
+
+/** Everything main.ts and the e2e tests share about how the HTTP app is put together. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
+  const json = express.json({ limit: config.http.jsonBodyLimit });
+  // Body parsing is off in NestFactory.create: JSON is parsed here for every route but the raw uploads.
+  app.use((req: Request, res: Response, next: NextFunction) => (isRawUploadRoute(req) ? next() : json(req, res, next)));
+  app.set('trust proxy', 'loopback');
+  app.set('x-powered-by', false);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => badRequest(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') || 'Invalid request.'),
+    }),
+  );
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Stowage')
+      .setDescription(
+        'A file storage service speaking three APIs: the native MOLGENIS-style Files API at /api/files, ' +
+          'the Appmixer Files API at /files and the Hasura filestore API at /v1/file. ' +
+          'Authenticate with POST /api/auth/login, then send the token as `Authorization: Bearer` or `x-molgenis-token`.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-molgenis-token' }, 'x-molgenis-token')
+      .build(),
+    { extraModels: [ProblemDto] },
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { AuthService } from './auth.service.js';
+import { CurrentPrincipal, Public } from './decorators/auth.decorators.js';
+import { LoginDto, MeDto, TokenResponseDto } from './dto/login.dto.js';
+import { Principal } from './principal.js';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a username and password for a bearer token' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(400, 401)
+  login(@Body() body: LoginDto): Promise<TokenResponseDto> {
+    return this.auth.login(body.username, body.password);
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Who am I: the caller with roles and permissions' })
+  @ApiOkResponse({ type: MeDto })
+  @ApiErrors(401)
+  me(@CurrentPrincipal() principal: Principal): MeDto {
+    return { id: principal.userId, username: principal.username, roles: [...principal.roles], permissions: [...principal.permissions] };
+  }
+}

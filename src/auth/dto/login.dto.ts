@@ -1,0 +1,30 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+
+export class LoginDto {
+  @ApiProperty({ example: 'admin' })
+  @IsString() @MinLength(1) @MaxLength(64)
+  username: string;
+
+  @ApiProperty({ example: 'change-me-please' })
+  @IsString() @MinLength(1) @MaxLength(1024)
+  password: string;
+}
+
+export class TokenResponseDto {
+  @ApiProperty({ description: 'A JWT to send as `Authorization: Bearer <token>` or `x-molgenis-token: <token>`' })
+  token: string;
+
+  @ApiProperty({ example: 'Bearer' })
+  tokenType: 'Bearer';
+
+  @ApiProperty({ description: 'Seconds until the token expires', example: 3600 })
+  expiresIn: number;
+}
+
+export class MeDto {
+  @ApiProperty() id: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ type: [String], example: ['editor'] }) roles: string[];
+  @ApiProperty({ type: [String], example: ['file:read', 'file:write'] }) permissions: string[];
+}

@@ -1,0 +1,32 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { dialectOf } from './api-dialect.js';
+import { renderError } from './error-body.js';
+import { toApiError } from './to-api-error.js';
+
+/** The one place where failures become HTTP answers, in the shape of the API that was called. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const error = toApiError(exception);
+    if (error.status >= 500) {
+      this.logger.error({ err: error.cause ?? exception, path: req.originalUrl }, `${req.method} ${req.originalUrl} failed: ${error.code}`);
+    }
+    if (res.headersSent) {
+      // Mid-stream failure: the status is gone; cutting the connection is the only honest signal left.
+      res.destroy();
+      return;
+    }
+    if (error.status === 401 && !error.headers['WWW-Authenticate']) {
+      error.headers['WWW-Authenticate'] = `Bearer realm="stowage", error="invalid_token", error_description="${error.message.replace(/["\\]/g, "'")}"`;
+    }
+    const rendered = renderError(dialectOf(req.path), error, { path: req.originalUrl, requestId: String(req.id ?? '') || undefined });
+    // A body that was not read must not be parsed as the next request on a kept-alive socket.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    res.status(error.status).set(error.headers).type(rendered.contentType).send(JSON.stringify(rendered.body));
+  }
+}

@@ -1,0 +1,63 @@
+import { HttpException } from '@nestjs/common';
+import { DomainError } from './domain-error.js';
+import { ERROR_STATUS, ErrorCode } from './error-code.js';
+
+/** Any thrown value, reduced to what an error response needs. */
+export interface ApiError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  headers: Record<string, string>;
+  /** Set when the error is ours to hide (a bug): the original goes to the log, never to the client. */
+  cause?: unknown;
+}
+
+const CODE_FOR_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.Unauthenticated,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  409: ErrorCode.Conflict,
+  412: ErrorCode.PreconditionFailed,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  416: ErrorCode.RangeNotSatisfiable,
+  503: ErrorCode.DatabaseUnavailable,
+  507: ErrorCode.StorageFull,
+};
+
+// Connection-level failures of pg / the network: the database is down or restarting, not a bug of ours.
+const DB_DOWN_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+function fromHttpException(error: HttpException): ApiError {
+  const status = error.getStatus();
+  const body = error.getResponse();
+  let message = error.message;
+  if (typeof body === 'object' && body !== null && 'message' in body) {
+    const m = (body as { message: unknown }).message;
+    message = Array.isArray(m) ? m.join('; ') : String(m);
+  }
+  return { status, code: CODE_FOR_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed), message, headers: {} };
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof DomainError) {
+    return { status: ERROR_STATUS[error.code], code: error.code, message: error.message, headers: error.headers };
+  }
+  if (error instanceof HttpException) return fromHttpException(error);
+
+  const e = error as { status?: unknown; statusCode?: unknown; expose?: unknown; type?: unknown; code?: unknown; message?: unknown };
+  // body-parser and http-errors: client errors that are safe to show.
+  const status = Number(e?.status ?? e?.statusCode);
+  if (e?.expose === true && status >= 400 && status < 500) {
+    const message = e.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : String(e.message);
+    return { status, code: CODE_FOR_STATUS[status] ?? ErrorCode.ValidationFailed, message, headers: {} };
+  }
+  if (typeof e?.code === 'string' && DB_DOWN_ERRNOS.has(e.code)) {
+    return { status: 503, code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; try again shortly.', headers: { 'Retry-After': '5' }, cause: error };
+  }
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') {
+    return { status: 507, code: ErrorCode.StorageFull, message: 'The storage is full.', headers: {}, cause: error };
+  }
+  return { status: 500, code: ErrorCode.Internal, message: 'An unexpected error occurred.', headers: {}, cause: error };
+}

@@ -1,0 +1,103 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidateIf,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+/** Every environment variable Stowage reads. Unknown variables are ignored. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: 'development' | 'production' | 'test';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  DATA_DIR?: string;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  DATABASE_MIGRATIONS_RUN?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE?: number;
+
+  @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (it is required when NODE_ENV=production)' })
+  JWT_SECRET?: string;
+
+  @IsOptional() @Matches(/^\d+[smhd]?$/, { message: 'JWT_EXPIRES_IN must be seconds or a number with s, m, h or d (e.g. 3600, 15m, 1h)' })
+  JWT_EXPIRES_IN?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'ADMIN_USERNAME must be 1-64 of A-Z a-z 0-9 . _ @ -' })
+  ADMIN_USERNAME?: string;
+
+  @IsOptional() @IsString() @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  ADMIN_PASSWORD?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  MAX_UPLOAD_BYTES?: number;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional() @IsIn(['local', 's3'])
+  STORAGE_DRIVER?: 'local' | 's3';
+
+  @IsOptional() @IsString()
+  S3_ENDPOINT?: string;
+
+  @ValidateIf((env: EnvironmentVariables) => env.STORAGE_DRIVER === 's3')
+  @IsString({ message: 'S3_BUCKET is required when STORAGE_DRIVER=s3' })
+  @MinLength(3, { message: 'S3_BUCKET is required when STORAGE_DRIVER=s3' })
+  S3_BUCKET?: string;
+
+  @IsOptional() @IsString()
+  S3_REGION?: string;
+
+  @IsOptional() @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional() @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  S3_FORCE_PATH_STYLE?: boolean;
+}
+
+export class ConfigValidationError extends Error {
+  override name = 'ConfigValidationError';
+}
+
+/** Validates the raw environment; throws one error that names every bad variable. */
+export function validateEnv(raw: Record<string, string | undefined>): EnvironmentVariables {
+  // Empty strings mean "unset" (docker-compose passes `VAR=` through as '').
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const env = plainToInstance(EnvironmentVariables, cleaned);
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigValidationError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return env;
+}

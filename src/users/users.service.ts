@@ -1,0 +1,75 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import argon2 from 'argon2';
+import { randomBytes } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { Role } from '../auth/permissions.js';
+import { User } from './user.entity.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
+  /** Verified against when the username is unknown, so both failures take the same time. */
+  private dummyHash?: Promise<string>;
+
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** First start: create the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or with a generated password, printed once. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { adminUsername, adminPassword } = this.config.auth;
+    if (await this.users.existsBy({ username: adminUsername })) return;
+    const password = adminPassword ?? randomBytes(12).toString('base64url');
+    await this.create(adminUsername, password, [Role.Admin]).catch((error) => {
+      // Another instance created it at the same moment.
+      if (!(error instanceof DomainError && error.code === ErrorCode.UsernameTaken)) throw error;
+    });
+    if (adminPassword) this.logger.log(`Created the admin user '${adminUsername}'`);
+    else this.logger.warn(`Created the admin user '${adminUsername}' with the generated password: ${password} (shown once; set ADMIN_PASSWORD to choose it)`);
+  }
+
+  findById(id: string): Promise<User | null> {
+    return UUID.test(id) ? this.users.findOneBy({ id }) : Promise.resolve(null);
+  }
+
+  async verifyPassword(username: string, password: string): Promise<User | null> {
+    const user = await this.users.findOneBy({ username });
+    if (!user) {
+      this.dummyHash ??= argon2.hash(randomBytes(16).toString('hex'));
+      await argon2.verify(await this.dummyHash, password);
+      return null;
+    }
+    return (await argon2.verify(user.passwordHash, password)) ? user : null;
+  }
+
+  async create(username: string, password: string, roles: string[]): Promise<User> {
+    const passwordHash = await argon2.hash(password);
+    try {
+      return await this.users.save(this.users.create({ username, passwordHash, roles }));
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new DomainError(ErrorCode.UsernameTaken, `The username '${username}' is taken.`);
+      }
+      throw error;
+    }
+  }
+
+  list(limit: number, offset: number): Promise<[User[], number]> {
+    return this.users.findAndCount({ order: { username: 'ASC' }, take: limit, skip: offset });
+  }
+
+  /** Their files stay (owner cleared) for admins to manage; their tokens stop working at once. */
+  async delete(id: string, actingUserId: string): Promise<void> {
+    if (id === actingUserId) throw new DomainError(ErrorCode.Conflict, 'You cannot delete your own account.');
+    const user = await this.findById(id);
+    if (!user) throw new DomainError(ErrorCode.UserNotFound, `User '${id}' was not found.`);
+    await this.users.delete({ id });
+  }
+}
