@@ -1,0 +1,142 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { AppConfig } from '../../src/config/app-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+
+export const ADMIN = { username: 'admin', password: 'admin-password' };
+
+/**
+ * A real Stowage on a free port, against a real PostgreSQL: a fresh database on TEST_DATABASE_URL's server when
+ * that is set, else the embedded default in a temp DATA_DIR. Storage follows TEST_STORAGE_DRIVER (default local).
+ */
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  /** supertest bound to the running server */
+  http: () => ReturnType<typeof request>;
+  /** base URL, for clients other than supertest */
+  url: string;
+  adminToken: string;
+  /** A new user with these roles, and a token for them. */
+  createUser(roles: string[], username?: string): Promise<{ id: string; username: string; password: string; token: string }>;
+  login(username: string, password: string): Promise<string>;
+  /** Stops the app, keeping DATA_DIR and the database, and starts it again on them. */
+  restart(): Promise<TestApp>;
+  close(): Promise<void>;
+}
+
+interface TestEnv {
+  env: Record<string, string | undefined>;
+  dropDatabase?: () => Promise<void>;
+  dataDir: string;
+}
+
+async function createTestDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `stowage_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+async function prepareEnv(overrides: Record<string, string | undefined>): Promise<TestEnv> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'stowage-test-'));
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    STORAGE_DRIVER: process.env.TEST_STORAGE_DRIVER,
+    S3_ENDPOINT: process.env.S3_ENDPOINT,
+    S3_BUCKET: process.env.S3_BUCKET,
+    S3_REGION: process.env.S3_REGION,
+    S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY,
+    S3_FORCE_PATH_STYLE: process.env.S3_FORCE_PATH_STYLE,
+  };
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (process.env.TEST_DATABASE_URL) {
+    const db = await createTestDatabase(process.env.TEST_DATABASE_URL);
+    env.DATABASE_URL = db.url;
+    dropDatabase = db.drop;
+  }
+  return { env: { ...env, ...overrides }, dropDatabase, dataDir };
+}
+
+async function boot(testEnv: TestEnv): Promise<TestApp> {
+  const config = loadConfig(testEnv.env);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    logger: (testEnv.env.LOG_LEVEL ?? 'warn') === 'silent' ? false : ['error', 'warn'],
+  });
+  configureApp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+  const server = app.getHttpServer();
+  const http = () => request(server);
+
+  const login = async (username: string, password: string) => {
+    const res = await http().post('/api/auth/login').send({ username, password });
+    if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${res.text}`);
+    return res.body.token as string;
+  };
+  const adminToken = await login(ADMIN.username, ADMIN.password);
+  let closed = false;
+  const stop = async () => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+  };
+
+  return {
+    app,
+    config,
+    http,
+    url: url.replace('[::1]', '127.0.0.1'),
+    adminToken,
+    login,
+    async createUser(roles, username = `user-${randomBytes(4).toString('hex')}`) {
+      const password = 'password-' + randomBytes(4).toString('hex');
+      const res = await http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password, roles });
+      if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
+      return { id: res.body.id, username, password, token: await login(username, password) };
+    },
+    async restart() {
+      await stop();
+      return boot(testEnv);
+    },
+    async close() {
+      await stop();
+      await testEnv.dropDatabase?.();
+      await rm(testEnv.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Boots a fresh app; `overrides` are environment variables (e.g. `{ MAX_UPLOAD_BYTES: '1024' }`). */
+export async function startTestApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
+  return boot(await prepareEnv(overrides));
+}
