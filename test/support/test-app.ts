@@ -12,6 +12,7 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { startS3Server } from './s3-server.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password' };
 
@@ -38,6 +39,8 @@ export interface TestApp {
 interface TestEnv {
   env: Record<string, string | undefined>;
   dropDatabase?: () => Promise<void>;
+  /** Stops the s3rver started for this app (S3 driver without S3_ENDPOINT). */
+  stopS3?: () => Promise<void>;
   dataDir: string;
 }
 
@@ -83,13 +86,22 @@ async function prepareEnv(overrides: Record<string, string | undefined>): Promis
     env.DATABASE_URL = db.url;
     dropDatabase = db.drop;
   }
-  return { env: { ...env, ...overrides }, dropDatabase, dataDir };
+  // The S3 driver with no S3_ENDPOINT given: each app gets its own s3rver (free port, temp dir, fresh bucket).
+  let stopS3: (() => Promise<void>) | undefined;
+  const driver = 'STORAGE_DRIVER' in overrides ? overrides.STORAGE_DRIVER : env.STORAGE_DRIVER;
+  if (driver === 's3' && !(overrides.S3_ENDPOINT ?? env.S3_ENDPOINT)) {
+    const s3 = await startS3Server(`stowage-${randomBytes(4).toString('hex')}`);
+    Object.assign(env, s3.env);
+    stopS3 = s3.close;
+  }
+  return { env: { ...env, ...overrides }, dropDatabase, stopS3, dataDir };
 }
 
 async function boot(testEnv: TestEnv): Promise<TestApp> {
   const config = loadConfig(testEnv.env);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
+    abortOnError: false,
     logger: (testEnv.env.LOG_LEVEL ?? 'warn') === 'silent' ? false : ['error', 'warn'],
   });
   configureApp(app, config);
@@ -131,6 +143,7 @@ async function boot(testEnv: TestEnv): Promise<TestApp> {
     async close() {
       await stop();
       await testEnv.dropDatabase?.();
+      await testEnv.stopS3?.();
       await rm(testEnv.dataDir, { recursive: true, force: true });
     },
   };

@@ -15,6 +15,9 @@ import { ByteRange, StorageProvider, StoredObject, WriteOptions } from '../stora
  * Files on local disk under `root`: `objects/ab/cd/<key>`, written first to `tmp/`, fsynced, then renamed into
  * place, so an object is either whole or absent.
  */
+/** A temp file untouched for this long belongs to no live upload. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
 export class LocalStorageProvider extends StorageProvider {
   private readonly logger = new Logger(LocalStorageProvider.name);
   private readonly root: string;
@@ -24,13 +27,24 @@ export class LocalStorageProvider extends StorageProvider {
     this.root = resolve(root);
   }
 
-  /** Creates the folders and removes temp files a crash may have left. The DATA_DIR lock makes this safe. */
+  /**
+   * Creates the folders and removes partial uploads a crash left behind. Only old ones: another process sharing
+   * this root may be writing the young ones right now.
+   */
   async init(): Promise<void> {
     await mkdir(join(this.root, 'objects'), { recursive: true });
     await mkdir(join(this.root, 'tmp'), { recursive: true });
-    const leftovers = await readdir(join(this.root, 'tmp'));
-    await Promise.all(leftovers.map((name) => rm(join(this.root, 'tmp', name), { force: true })));
-    if (leftovers.length) this.logger.warn(`Removed ${leftovers.length} partial upload(s) left by an earlier run`);
+    const cutoff = Date.now() - STALE_TEMP_MS;
+    let removed = 0;
+    for (const name of await readdir(join(this.root, 'tmp'))) {
+      const path = join(this.root, 'tmp', name);
+      const info = await stat(path).catch(() => null);
+      if (info && info.mtimeMs < cutoff) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    if (removed) this.logger.warn(`Removed ${removed} partial upload(s) left by an earlier run`);
   }
 
   async write(key: string, body: Readable, options: WriteOptions = {}): Promise<StoredObject> {

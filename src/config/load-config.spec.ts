@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults with no configuration at all', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.migrationsRun).toBe(true);
+    expect(config.storage.driver).toBe('local');
+    expect(config.auth.jwtExpiresInSeconds).toBe(3600);
+    expect(config.dataDir).toMatch(/data$/);
+  });
+
+  it('parses numbers, booleans and durations', () => {
+    const config = loadConfig({ PORT: '8080', MAX_UPLOAD_BYTES: '1024', DATABASE_MIGRATIONS_RUN: 'false', JWT_EXPIRES_IN: '15m' });
+    expect(config.http.port).toBe(8080);
+    expect(config.uploads.maxBytes).toBe(1024);
+    expect(config.database.migrationsRun).toBe(false);
+    expect(config.auth.jwtExpiresInSeconds).toBe(900);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).http.port).toBe(3000);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ JWT_EXPIRES_IN: 'forever' }, 'JWT_EXPIRES_IN'],
+    [{ MAX_UPLOAD_BYTES: '-5' }, 'MAX_UPLOAD_BYTES'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
+    [{ STORAGE_DRIVER: 'ftp' }, 'STORAGE_DRIVER'],
+    [{ STORAGE_DRIVER: 's3' }, 'S3_BUCKET'],
+  ])('fails at boot naming the bad variable: %p', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`Invalid configuration:[\\s\\S]*${variable}`));
+  });
+
+  it('accepts production with a real secret', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).nodeEnv).toBe('production');
+  });
+});

@@ -1,0 +1,104 @@
+import { createServer, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+/** s3rver's fixed credentials (it checks signatures against them). */
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface TestS3Server {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The S3_* variables that point Stowage at this server. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * An S3-compatible server for tests: s3rver on 127.0.0.1, a free port, a fresh temp directory and one bucket.
+ *
+ * s3rver implements multipart uploads but not AbortMultipartUpload nor ListMultipartUploads. Both are added here on
+ * top of its filesystem store (parts live in `<dir>/<bucket>/._S3rver_uploads/<uploadId>/`), so the tests exercise
+ * the real abort path and can check that no parts remain. Everything else is s3rver's own.
+ */
+export async function startS3Server(bucket = 'stowage-test'): Promise<TestS3Server> {
+  const directory = await mkdtemp(join(tmpdir(), 'stowage-s3rver-'));
+  const s3rver = new S3rver({ silent: true, directory, configureBuckets: [{ name: bucket }] });
+  await s3rver.configureBuckets();
+  const s3 = s3rver.callback();
+  const uploadsDir = (name: string) => join(directory, name, '._S3rver_uploads');
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const [, name] = url.pathname.split('/');
+    if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
+      void abortUpload(uploadsDir(name), url.searchParams.get('uploadId')!, res);
+    } else if (req.method === 'GET' && url.searchParams.has('uploads') && url.pathname.split('/').filter(Boolean).length === 1) {
+      void listUploads(uploadsDir(name), name, res);
+    } else {
+      s3(req, res);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    endpoint,
+    bucket,
+    ...CREDENTIALS,
+    env: {
+      S3_ENDPOINT: endpoint,
+      S3_BUCKET: bucket,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      S3_FORCE_PATH_STYLE: 'true',
+    },
+    async close() {
+      await closeServer(server);
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
+
+async function abortUpload(dir: string, uploadId: string, res: ServerResponse): Promise<void> {
+  if (!/^[a-f0-9]+$/.test(uploadId)) return sendXml(res, 404, '<Error><Code>NoSuchUpload</Code></Error>');
+  const path = join(dir, uploadId);
+  const existed = await readdir(path).then(() => true, () => false);
+  await rm(path, { recursive: true, force: true });
+  if (!existed) return sendXml(res, 404, '<Error><Code>NoSuchUpload</Code><Message>No such upload</Message></Error>');
+  res.writeHead(204).end();
+}
+
+async function listUploads(dir: string, bucket: string, res: ServerResponse): Promise<void> {
+  const ids = await readdir(dir).catch(() => [] as string[]);
+  const uploads = await Promise.all(
+    ids.map(async (id) => {
+      const key = await readFile(join(dir, id, 'key'), 'utf8').catch(() => '');
+      return `<Upload><Key>${escapeXml(key)}</Key><UploadId>${id}</UploadId></Upload>`;
+    }),
+  );
+  sendXml(
+    res,
+    200,
+    `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${escapeXml(bucket)}</Bucket>` +
+      `<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`,
+  );
+}
+
+function sendXml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { startTestApp, TestApp } from './support/test-app.js';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('API tokens (/api/tokens)', () => {
+  let t: TestApp;
+  let editor: { id: string; username: string; token: string };
+  let viewer: { id: string; username: string; token: string };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    editor = await t.createUser(['editor']);
+    viewer = await t.createUser(['viewer']);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const createToken = (jwt: string, body: Record<string, unknown> = { description: 'ci job' }) => t.http().post('/api/tokens').set(bearer(jwt)).send(body);
+
+  it('creates a token shown once, works in x-molgenis-token and Authorization: Bearer, with its owner’s permissions', async () => {
+    const res = await createToken(editor.token, { description: 'nightly backup' }).expect(201);
+    expect(res.body).toEqual({ id: expect.any(String), token: expect.stringMatching(/^stw_[A-Za-z0-9_-]{43}$/), description: 'nightly backup', expiresAt: null, createdAt: expect.any(String) });
+    const secret: string = res.body.token;
+
+    const me = await t.http().get('/api/auth/me').set('x-molgenis-token', secret).expect(200);
+    expect(me.body).toMatchObject({ id: editor.id, username: editor.username, roles: ['editor'] });
+    const upload = await t.http().post('/api/files').set(bearer(secret)).set('Content-Type', 'text/plain').send('via token').expect(201);
+    expect(upload.body.owner).toBe(editor.id);
+    await t.http().get(`/api/files/${upload.body.id}?alt=media`).set('x-molgenis-token', secret).expect(200, 'via token');
+    // Only its owner's permissions: no user management.
+    const denied = await t.http().get('/api/users').set(bearer(secret)).expect(403);
+    expect(denied.body.detail).toContain("'user:manage'");
+
+    // Listed without the secret (nor its hash).
+    const list = await t.http().get('/api/tokens').set(bearer(editor.token)).expect(200);
+    expect(list.body).toMatchObject({ total: 1, limit: 50, offset: 0 });
+    expect(list.body.items[0]).toMatchObject({ id: res.body.id, description: 'nightly backup', expiresAt: null });
+    expect(list.body.items[0].lastUsedAt).not.toBeNull();
+    const listed = JSON.stringify(list.body);
+    expect(listed).not.toContain(secret);
+    expect(listed).not.toContain(createHash('sha256').update(secret).digest('hex'));
+  });
+
+  it('stores only the SHA-256 of the secret', async () => {
+    const res = await createToken(editor.token).expect(201);
+    // Straight from the table, through the app's own connection.
+    const db = t.app.get(DataSource);
+    const rows: { token_hash: string }[] = await db.query('SELECT token_hash FROM api_tokens WHERE id = $1', [res.body.id]);
+    expect(rows[0].token_hash).toBe(createHash('sha256').update(res.body.token).digest('hex'));
+    const all: { row: string }[] = await db.query('SELECT row_to_json(api_tokens)::text AS row FROM api_tokens');
+    expect(all.map((r) => r.row).join()).not.toContain(res.body.token);
+  });
+
+  it('a viewer’s token reads but cannot upload', async () => {
+    const secret = (await createToken(viewer.token).expect(201)).body.token;
+    const res = await t.http().post('/api/files').set(bearer(secret)).send(Buffer.from('x')).expect(403);
+    expect(res.body.detail).toContain("'file:write'");
+  });
+
+  it('revoking answers 204 and the token gets 401 at once; tokens are per user', async () => {
+    const res = await createToken(editor.token).expect(201);
+    await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
+    // Someone else's token: 404, as if it did not exist, and it keeps working.
+    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(viewer.token)).expect(404);
+    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(t.adminToken)).expect(404);
+    expect((await t.http().get('/api/tokens').set(bearer(viewer.token)).expect(200)).body.items.map((i: { id: string }) => i.id)).not.toContain(res.body.id);
+    await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
+
+    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(editor.token)).expect(204);
+    const refused = await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_token".*error_description="Invalid API token/);
+    await t.http().get('/api/auth/me').set('x-molgenis-token', res.body.token).expect(401);
+    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(editor.token)).expect(404);
+    await t.http().delete('/api/tokens/not-a-uuid').set(bearer(editor.token)).expect(404);
+  });
+
+  it('a token can revoke itself', async () => {
+    const res = await createToken(editor.token).expect(201);
+    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(res.body.token)).expect(204);
+    await t.http().get('/api/tokens').set(bearer(res.body.token)).expect(401);
+  });
+
+  it('honours expiresAt', async () => {
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const res = await createToken(editor.token, { description: 'short', expiresAt }).expect(201);
+    expect(res.body.expiresAt).toBe(expiresAt);
+    await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 1700));
+    const expired = await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(401);
+    expect(expired.body.detail).toMatch(/expired/);
+  });
+
+  it('is refused once its owner is deleted', async () => {
+    const doomed = await t.createUser(['editor']);
+    const secret = (await createToken(doomed.token).expect(201)).body.token;
+    await t.http().get('/api/auth/me').set(bearer(secret)).expect(200);
+    await t.http().delete(`/api/users/${doomed.id}`).set(bearer(t.adminToken)).expect(204);
+    await t.http().get('/api/auth/me').set(bearer(secret)).expect(401);
+  });
+
+  it('refuses unknown and malformed tokens with 401', async () => {
+    const unknown = await t.http().get('/api/auth/me').set(bearer('stw_' + 'A'.repeat(43))).expect(401);
+    expect(unknown.headers['www-authenticate']).toMatch(/^Bearer /);
+    await t.http().get('/api/auth/me').set(bearer('stw_')).expect(401);
+    await t.http().get('/api/auth/me').set('x-molgenis-token', 'not-a-token').expect(401);
+  });
+
+  it('validates the request: 400', async () => {
+    await createToken(editor.token, {}).expect(400);
+    await createToken(editor.token, { description: '' }).expect(400);
+    await createToken(editor.token, { description: 'x'.repeat(256) }).expect(400);
+    await createToken(editor.token, { description: 'x', expiresAt: 'tomorrow' }).expect(400);
+    const past = await createToken(editor.token, { description: 'x', expiresAt: '2001-01-01T00:00:00Z' }).expect(400);
+    expect(past.body.detail).toMatch(/future/);
+    await createToken(editor.token, { description: 'x', secret: 'mine' }).expect(400);
+    await t.http().get('/api/tokens?limit=0').set(bearer(editor.token)).expect(400);
+  });
+
+  it('answers 401 without credentials, with WWW-Authenticate: Bearer', async () => {
+    for (const res of [
+      await t.http().post('/api/tokens').send({ description: 'x' }),
+      await t.http().get('/api/tokens'),
+      await t.http().delete('/api/tokens/00000000-0000-4000-8000-000000000000'),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="stowage"/);
+    }
+  });
+});
