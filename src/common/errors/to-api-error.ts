@@ -27,7 +27,14 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
 };
 
 // Connection-level failures of pg / the network: the database is down or restarting, not a bug of ours.
-const DB_DOWN_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const POOL_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|Client has encountered a connection error/;
+
+function isDatabaseUnavailable(error: { code?: unknown; message?: unknown; driverError?: { code?: unknown } }): boolean {
+  const code = String(error.code ?? error.driverError?.code ?? '');
+  // SQLSTATE classes 08 (connection exception), 57P (operator intervention: shutdown), 53 (out of resources).
+  return NETWORK_ERRNOS.has(code) || /^(08|57P|53)/.test(code) || POOL_MESSAGES.test(String(error.message ?? ''));
+}
 
 function fromHttpException(error: HttpException): ApiError {
   const status = error.getStatus();
@@ -53,7 +60,7 @@ export function toApiError(error: unknown): ApiError {
     const message = e.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : String(e.message);
     return { status, code: CODE_FOR_STATUS[status] ?? ErrorCode.ValidationFailed, message, headers: {} };
   }
-  if (typeof e?.code === 'string' && DB_DOWN_ERRNOS.has(e.code)) {
+  if (e && isDatabaseUnavailable(e)) {
     return { status: 503, code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; try again shortly.', headers: { 'Retry-After': '5' }, cause: error };
   }
   if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') {
