@@ -18,6 +18,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.use((req: Request, res: Response, next: NextFunction) => (isRawUploadRoute(req) ? next() : json(req, res, next)));
   app.set('trust proxy', 'loopback');
   app.set('x-powered-by', false);
+  // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
+  app.set('case sensitive routing', true);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,28 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { parse as parseDisposition } from 'content-disposition';
 import { collectBytes } from './support/bytes.js';
+import { partialUploads, storedObjects } from './support/stored-objects.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-
-/** Every object file under the local storage root (to prove nothing was left behind). */
-async function storedObjects(dataDir: string): Promise<string[]> {
-  const root = join(dataDir, 'files');
-  const found: string[] = [];
-  async function walk(dir: string) {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else found.push(path);
-    }
-  }
-  await walk(root);
-  return found;
-}
 
 describe('native Files API (/api/files)', () => {
   let t: TestApp;
@@ -97,13 +81,13 @@ describe('native Files API (/api/files)', () => {
     });
 
     it('415 for form bodies, storing nothing', async () => {
-      const before = (await storedObjects(t.config.dataDir)).length;
+      const before = (await storedObjects(t.config)).length;
       for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
         const res = await upload(editor.token, 'a=b', { 'Content-Type': type }).expect(415);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(res.body).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
       }
-      expect((await storedObjects(t.config.dataDir)).length).toBe(before);
+      expect((await storedObjects(t.config)).length).toBe(before);
     });
 
     it('413 when Content-Length says too much, before reading', async () => {
@@ -113,7 +97,7 @@ describe('native Files API (/api/files)', () => {
     });
 
     it('413 when a chunked body grows past the limit while streaming, leaving no bytes and no row', async () => {
-      const before = await storedObjects(t.config.dataDir);
+      const before = await storedObjects(t.config);
       const status = await new Promise<number>((resolve, reject) => {
         const url = new URL('/api/files', t.url);
         const req = httpRequest(url, { method: 'POST', headers: { ...auth(editor.token), 'Transfer-Encoding': 'chunked' } }, (res) => {
@@ -133,11 +117,11 @@ describe('native Files API (/api/files)', () => {
         pump();
       });
       expect(status).toBe(413);
-      expect(await storedObjects(t.config.dataDir)).toEqual(before);
+      expect(await storedObjects(t.config)).toEqual(before);
     });
 
     it('a client that aborts mid-upload leaves no row and no bytes', async () => {
-      const before = await storedObjects(t.config.dataDir);
+      const before = await storedObjects(t.config);
       const listBefore = (await t.http().get('/api/auth/me').set(auth(editor.token))).status;
       expect(listBefore).toBe(200);
       await new Promise<void>((resolve) => {
@@ -152,9 +136,8 @@ describe('native Files API (/api/files)', () => {
       });
       // Give the server a moment to notice and clean up.
       await new Promise((r) => setTimeout(r, 500));
-      expect(await storedObjects(t.config.dataDir)).toEqual(before);
-      const tmp = await readdir(join(t.config.dataDir, 'files', 'tmp'));
-      expect(tmp).toEqual([]);
+      expect(await storedObjects(t.config)).toEqual(before);
+      expect(await partialUploads(t.config)).toEqual([]);
     });
 
     it('handles concurrent uploads, each stored whole under its own id', async () => {
@@ -234,10 +217,10 @@ describe('native Files API (/api/files)', () => {
   describe('DELETE /api/files/{id}', () => {
     it('204 removes the row and the bytes', async () => {
       const id = (await upload(editor.token, 'short-lived')).body.id;
-      const before = (await storedObjects(t.config.dataDir)).length;
+      const before = (await storedObjects(t.config)).length;
       await t.http().delete(`/api/files/${id}`).set(auth(editor.token)).expect(204);
       await t.http().get(`/api/files/${id}`).set(auth(editor.token)).expect(404);
-      expect((await storedObjects(t.config.dataDir)).length).toBe(before - 1);
+      expect((await storedObjects(t.config)).length).toBe(before - 1);
     });
 
     it('403 for someone without WRITE on the file; the file survives', async () => {

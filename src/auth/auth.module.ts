@@ -2,19 +2,28 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { PermissionsGuard } from './guards/permissions.guard.js';
+import { HasuraHeadersAuthenticator } from './hasura/hasura-headers.authenticator.js';
 import { resolveJwtSecret } from './jwt-secret.js';
+import { IdpJwtStrategy } from './idp/idp-jwt.strategy.js';
+import { IdpTokenVerifier } from './idp/idp-token-verifier.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { ApiToken } from './tokens/api-token.entity.js';
+import { ApiTokenStrategy } from './tokens/api-token.strategy.js';
+import { ApiTokensController } from './tokens/api-tokens.controller.js';
+import { ApiTokensService } from './tokens/api-tokens.service.js';
 
 @Module({
   imports: [
     UsersModule,
     PassportModule,
+    TypeOrmModule.forFeature([ApiToken]),
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -24,10 +33,15 @@ import { JwtStrategy } from './jwt.strategy.js';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, ApiTokensController],
   providers: [
     AuthService,
     JwtStrategy,
+    ApiTokensService,
+    ApiTokenStrategy,
+    IdpTokenVerifier,
+    IdpJwtStrategy,
+    HasuraHeadersAuthenticator,
     // Order matters: who you are, then what you may do.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -25,7 +26,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         ExtractJwt.fromHeader('x-molgenis-token'),
         ExtractJwt.fromAuthHeaderAsBearerToken(),
       ]),
-      secretOrKey: resolveJwtSecret(config),
+      // A KeyObject made once, not the string: given a string, jsonwebtoken first tries (and fails, throwing) to read
+      // it as a PEM public key on every request, a sixth of the CPU of a metadata GET. (The types only say string | Buffer.)
+      secretOrKey: createSecretKey(Buffer.from(resolveJwtSecret(config))) as unknown as Buffer,
       algorithms: ['HS256'],
       ignoreExpiration: false,
     });

@@ -10,6 +10,17 @@ export interface S3Settings {
   forcePathStyle: boolean;
 }
 
+export interface IdentityProviderSettings {
+  jwksUri: string;
+  issuer: string;
+  audience: string;
+  /** Dotted path to the roles array, e.g. `realm_access.roles`. */
+  rolesClaim: string;
+  /** Dotted path to the username; `sub` is the fallback. */
+  usernameClaim: string;
+  jwksCooldownSeconds: number;
+}
+
 export abstract class AppConfig {
   abstract readonly nodeEnv: 'development' | 'production' | 'test';
   abstract readonly http: { port: number; host: string; jsonBodyLimit: string };
@@ -27,8 +38,15 @@ export abstract class AppConfig {
     jwtExpiresInSeconds: number;
     adminUsername: string;
     adminPassword?: string;
+    /** HASURA_TRUST_HEADERS: on /v1/file, X-Hasura-User-Id / X-Hasura-Role authenticate the caller. */
+    trustHasuraHeaders: boolean;
   };
-  abstract readonly uploads: { maxBytes: number };
+  /** Set when JWT_JWKS_URI is: RS256/ES256 tokens of that identity provider are accepted besides our own. */
+  abstract readonly identityProvider?: IdentityProviderSettings;
+  /** `expirySeconds`: how long an unfinished chunked upload survives its last chunk. */
+  abstract readonly uploads: { maxBytes: number; expirySeconds: number };
+  /** `cacheControl`: the Cache-Control of file downloads (`private` by default: files are per-user). */
+  abstract readonly downloads: { cacheControl: string };
   abstract readonly storage: { driver: StorageDriver; s3?: S3Settings };
   abstract readonly log: { level: string };
 }

@@ -55,8 +55,44 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
   ADMIN_PASSWORD?: string;
 
+  /** Trust X-Hasura-User-Id / X-Hasura-Role on /v1/file (only behind a gateway that sets them; see docs/hasura-api.md). */
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  HASURA_TRUST_HEADERS?: boolean;
+
+  /** External identity provider (docs/access-control.md): when JWT_JWKS_URI is set, its issuer and audience must be too. */
+  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'JWT_JWKS_URI must be an http(s) URL' })
+  JWT_JWKS_URI?: string;
+
+  @ValidateIf((env: EnvironmentVariables) => env.JWT_JWKS_URI !== undefined || env.JWT_ISSUER !== undefined)
+  @IsString({ message: 'JWT_ISSUER is required when JWT_JWKS_URI is set' })
+  @MinLength(1, { message: 'JWT_ISSUER is required when JWT_JWKS_URI is set' })
+  JWT_ISSUER?: string;
+
+  @ValidateIf((env: EnvironmentVariables) => env.JWT_JWKS_URI !== undefined || env.JWT_AUDIENCE !== undefined)
+  @IsString({ message: 'JWT_AUDIENCE is required when JWT_JWKS_URI is set' })
+  @MinLength(1, { message: 'JWT_AUDIENCE is required when JWT_JWKS_URI is set' })
+  JWT_AUDIENCE?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_:\/-]+(\.[A-Za-z0-9_:\/-]+)*$/, { message: 'JWT_ROLES_CLAIM must be a claim name or a dotted path (e.g. realm_access.roles)' })
+  JWT_ROLES_CLAIM?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_:\/-]+(\.[A-Za-z0-9_:\/-]+)*$/, { message: 'JWT_USERNAME_CLAIM must be a claim name or a dotted path' })
+  JWT_USERNAME_CLAIM?: string;
+
+  /** Minimum seconds between two JWKS refetches triggered by an unknown key id. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86400)
+  JWT_JWKS_COOLDOWN_SECONDS?: number;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   MAX_UPLOAD_BYTES?: number;
+
+  /** Seconds an unfinished chunked upload (Appmixer /files) is kept after its last chunk. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(30 * 86400)
+  UPLOAD_EXPIRY_SECONDS?: number;
+
+  // A header value: printable ASCII only, so it can never split a response.
+  @IsOptional() @Matches(/^[\x20-\x7e]{1,200}$/, { message: 'CACHE_CONTROL must be a Cache-Control value of printable ASCII (e.g. private, max-age=60)' })
+  CACHE_CONTROL?: string;
 
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;

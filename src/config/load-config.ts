@@ -26,8 +26,20 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       jwtExpiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN ?? '1h'),
       adminUsername: env.ADMIN_USERNAME ?? 'admin',
       adminPassword: env.ADMIN_PASSWORD,
+      trustHasuraHeaders: env.HASURA_TRUST_HEADERS ?? false,
     },
-    uploads: { maxBytes: env.MAX_UPLOAD_BYTES ?? 10 * 1024 ** 3 },
+    identityProvider: env.JWT_JWKS_URI
+      ? {
+          jwksUri: env.JWT_JWKS_URI,
+          issuer: env.JWT_ISSUER!,
+          audience: env.JWT_AUDIENCE!,
+          rolesClaim: env.JWT_ROLES_CLAIM ?? 'roles',
+          usernameClaim: env.JWT_USERNAME_CLAIM ?? 'preferred_username',
+          jwksCooldownSeconds: env.JWT_JWKS_COOLDOWN_SECONDS ?? 30,
+        }
+      : undefined,
+    uploads: { maxBytes: env.MAX_UPLOAD_BYTES ?? 10 * 1024 ** 3, expirySeconds: env.UPLOAD_EXPIRY_SECONDS ?? 86400 },
+    downloads: { cacheControl: env.CACHE_CONTROL?.trim() || 'private' },
     storage: {
       driver: env.STORAGE_DRIVER ?? 'local',
       s3:

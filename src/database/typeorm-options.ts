@@ -1,9 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
+import { ApiToken } from '../auth/tokens/api-token.entity.js';
 import { FileMeta } from '../files/file-meta.entity.js';
+import { FileGrant } from '../files/sharing/file-grant.entity.js';
 import { User } from '../users/user.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-export const ENTITIES = [User, FileMeta];
+export const ENTITIES = [User, FileMeta, FileGrant, ApiToken];
 
 /** One definition of the schema-bearing options, shared by the app and the TypeORM CLI (ormconfig.ts). */
 export function typeormOptions(url: string, overrides: { migrationsRun?: boolean; poolSize?: number } = {}): DataSourceOptions {

@@ -6,7 +6,8 @@ import { AppConfig } from '../config/app-config.js';
 import { DomainError, fileNotFound, forbidden } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { newStorageKey } from '../storage/storage-key.js';
-import { ByteRange, StorageProvider } from '../storage/storage-provider.js';
+import { ByteRange, StorageProvider, StoredObject } from '../storage/storage-provider.js';
+import { FileAccessPolicy } from './access.js';
 import { FileMeta } from './file-meta.entity.js';
 import { isValidFileId, newFileId } from './file-id.js';
 import { FilesRepository } from './files.repository.js';
@@ -30,10 +31,16 @@ export class FilesService {
     private readonly files: FilesRepository,
     private readonly storage: StorageProvider,
     private readonly config: AppConfig,
+    private readonly access: FileAccessPolicy,
   ) {}
 
   get maxUploadBytes(): number {
     return this.config.uploads.maxBytes;
+  }
+
+  /** The Cache-Control every download carries (CACHE_CONTROL). */
+  get downloadCacheControl(): string {
+    return this.config.downloads.cacheControl;
   }
 
   /** Streams the body to storage, then commits the metadata row: a file is visible only once whole. */
@@ -48,25 +55,32 @@ export class FilesService {
 
     const storageKey = newStorageKey();
     const stored = await this.storage.write(storageKey, input.body, { maxBytes: this.maxUploadBytes });
+    return this.commitStored(principal, { id, filename: input.filename, contentType: input.contentType, storageKey, stored });
+  }
+
+  /**
+   * Commits the metadata of bytes already stored under `storageKey` (a finished upload, or a chunked upload once
+   * assembled): the file becomes visible now. If the row cannot be written, the object is removed so that it never leaks.
+   */
+  async commitStored(principal: Principal, input: { id: string; filename: string; contentType: string; storageKey: string; stored: StoredObject }): Promise<FileMeta> {
     try {
       const file = await this.files.insert(
         Object.assign(new FileMeta(), {
-          id,
+          id: input.id,
           filename: input.filename,
           contentType: input.contentType,
-          size: stored.size,
-          sha256: stored.sha256,
-          md5: stored.md5,
-          storageKey,
+          size: input.stored.size,
+          sha256: input.stored.sha256,
+          md5: input.stored.md5,
+          storageKey: input.storageKey,
           ownerId: principal.userId,
         }),
       );
-      this.logger.log(`Stored file ${id} (${stored.size} bytes) for ${principal.username}`);
+      this.logger.log(`Stored file ${input.id} (${input.stored.size} bytes) for ${principal.username}`);
       return file;
     } catch (error) {
-      // The metadata could not be committed: the bytes must not outlive the attempt.
-      await this.storage.delete(storageKey).catch((e) => this.logger.error(`Could not remove orphaned object ${storageKey}: ${e}`));
-      if ((error as { code?: string }).code === '23505') throw idTaken(id);
+      await this.storage.delete(input.storageKey).catch((e) => this.logger.error(`Could not remove orphaned object ${input.storageKey}: ${e}`));
+      if ((error as { code?: string }).code === '23505') throw idTaken(input.id);
       throw error;
     }
   }
@@ -74,7 +88,7 @@ export class FilesService {
   /** The file's metadata, if the caller may read it (404 unknown, 403 not allowed). */
   async get(principal: Principal, id: string): Promise<FileMeta> {
     const file = await this.find(id);
-    if (!this.canRead(principal, file)) throw forbidden(`You do not have READ permission on file '${id}'.`);
+    if (!(await this.canRead(principal, file))) throw forbidden(`You do not have READ permission on file '${id}'.`);
     return file;
   }
 
@@ -86,7 +100,7 @@ export class FilesService {
   /** Removes the row first (the file disappears at once), then the bytes. */
   async delete(principal: Principal, id: string): Promise<FileMeta> {
     const file = await this.find(id);
-    if (!this.canWrite(principal, file)) {
+    if (!(await this.canWrite(principal, file))) {
       throw forbidden(`You do not have WRITE permission on file '${id}'.`);
     }
     if (!(await this.files.deleteById(id))) throw fileNotFound(id);
@@ -95,12 +109,14 @@ export class FilesService {
     return file;
   }
 
-  canRead(principal: Principal, file: FileMeta): boolean {
-    return principal.isAdmin || (file.ownerId === principal.userId && principal.can(Permission.FileRead));
+  /** Owner, admin or a READ/WRITE grant (to the user or one of their roles): see FileAccessPolicy. */
+  canRead(principal: Principal, file: FileMeta): Promise<boolean> {
+    return this.access.canRead(principal, file);
   }
 
-  canWrite(principal: Principal, file: FileMeta): boolean {
-    return principal.isAdmin || (file.ownerId === principal.userId && principal.can(Permission.FileWrite));
+  /** Owner, admin or a WRITE grant: see FileAccessPolicy. */
+  canWrite(principal: Principal, file: FileMeta): Promise<boolean> {
+    return this.access.canWrite(principal, file);
   }
 
   private async find(id: string): Promise<FileMeta> {

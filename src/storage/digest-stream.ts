@@ -8,15 +8,16 @@ import { StoredObject } from './storage-provider.js';
 export class DigestStream extends Transform {
   private readonly sha256: Hash = createHash('sha256');
   private readonly md5: Hash = createHash('md5');
-  private size = 0;
+  // Not called `size`: lib-storage reads `Body.size` as the body's total length.
+  private bytesSeen = 0;
 
   constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.maxBytes) {
+    this.bytesSeen += chunk.length;
+    if (this.bytesSeen > this.maxBytes) {
       callback(new DomainError(ErrorCode.PayloadTooLarge, `The file is larger than the limit of ${this.maxBytes} bytes.`));
       return;
     }
@@ -27,6 +28,6 @@ export class DigestStream extends Transform {
 
   /** Call once the stream has finished. */
   result(): StoredObject {
-    return { size: this.size, sha256: this.sha256.digest('hex'), md5: this.md5.digest('hex') };
+    return { size: this.bytesSeen, sha256: this.sha256.digest('hex'), md5: this.md5.digest('hex') };
   }
 }

@@ -18,6 +18,12 @@ export interface WriteOptions {
   maxBytes?: number;
 }
 
+/** Response headers a presigned download URL makes the object store send. */
+export interface PresignOptions {
+  contentType?: string;
+  contentDisposition?: string;
+}
+
 /**
  * Where file bytes live. The abstract class is the injection token; `StorageModule` picks the implementation.
  * Keys are made by the server (see `newStorageKey`), never from user input.
@@ -37,4 +43,10 @@ export abstract class StorageProvider {
 
   /** The object's size, or null when there is no such key. */
   abstract stat(key: string): Promise<{ size: number } | null>;
+
+  /**
+   * Optional: a short-lived URL that downloads the object straight from the store. Only providers that can sign
+   * URLs (S3) implement it; callers check permissions first and fall back to `read` when it is absent.
+   */
+  presignedUrl?(key: string, ttlSeconds: number, options?: PresignOptions): Promise<string>;
 }

@@ -2,6 +2,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { AppConfig } from '../config/app-config.js';
 import { LocalStorageProvider } from './local/local-storage.provider.js';
+import { createS3Client, S3StorageProvider } from './s3/s3-storage.provider.js';
 import { StorageProvider } from './storage-provider.js';
 
 async function createStorageProvider(config: AppConfig): Promise<StorageProvider> {
@@ -12,8 +13,15 @@ async function createStorageProvider(config: AppConfig): Promise<StorageProvider
       new Logger('StorageModule').log(`Storing files on local disk under ${join(config.dataDir, 'files')}`);
       return provider;
     }
-    case 's3':
-      throw new Error('STORAGE_DRIVER=s3 is not available in this build yet');
+    case 's3': {
+      // loadConfig fills `s3` whenever the driver is s3 (validation names a missing S3_BUCKET).
+      const settings = config.storage.s3!;
+      const where = settings.endpoint ?? `AWS S3 (${settings.region})`;
+      const provider = new S3StorageProvider(createS3Client(settings), settings.bucket, where);
+      await provider.init();
+      new Logger('StorageModule').log(`Storing files in S3 bucket '${settings.bucket}' at ${where}`);
+      return provider;
+    }
   }
 }
 

@@ -39,6 +39,17 @@ export class UsersService implements OnApplicationBootstrap {
     return UUID.test(id) ? this.users.findOneBy({ id }) : Promise.resolve(null);
   }
 
+  findByUsername(username: string): Promise<User | null> {
+    return this.users.findOneBy({ username });
+  }
+
+  /** Records the roles an identity provider states for its user, so their API tokens carry the same permissions. */
+  async setRoles(user: User, roles: string[]): Promise<User> {
+    if (user.roles.length === roles.length && user.roles.every((role, i) => role === roles[i])) return user;
+    await this.users.update({ id: user.id }, { roles });
+    return Object.assign(user, { roles });
+  }
+
   async verifyPassword(username: string, password: string): Promise<User | null> {
     const user = await this.users.findOneBy({ username });
     if (!user) {
@@ -57,6 +68,22 @@ export class UsersService implements OnApplicationBootstrap {
       if ((error as { code?: string }).code === '23505') {
         throw new DomainError(ErrorCode.UsernameTaken, `The username '${username}' is taken.`);
       }
+      throw error;
+    }
+  }
+
+  /**
+   * A user authenticated elsewhere (a trusted gateway), recorded on first sight so that it can own files. It gets
+   * no roles here (the gateway states them per request) and a password nobody knows, so it can never log in.
+   */
+  async findOrCreateExternal(username: string): Promise<User> {
+    const existing = await this.users.findOneBy({ username });
+    if (existing) return existing;
+    try {
+      return await this.create(username, randomBytes(32).toString('base64url'), []);
+    } catch (error) {
+      // A concurrent first request recorded it a moment ago.
+      if (error instanceof DomainError && error.code === ErrorCode.UsernameTaken) return this.users.findOneByOrFail({ username });
       throw error;
     }
   }

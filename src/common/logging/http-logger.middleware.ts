@@ -1,29 +1,44 @@
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { pinoHttp } from 'pino-http';
-import type { Logger as Pino } from 'pino';
+import { performance } from 'node:perf_hooks';
+import type { Level, Logger as Pino } from 'pino';
+// Types only: keeps pino-http's `req.id` declaration, which the error filter reads.
+import type {} from 'pino-http';
 import { requestContext } from './request-context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** One access-log line per request, with a request id (the caller's X-Request-Id when sane) echoed back. */
+function levelOf(statusCode: number, aborted: boolean): Level {
+  if (statusCode >= 500) return 'error';
+  return aborted || statusCode >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * One access-log line per request, with a request id (the caller's X-Request-Id when sane) echoed back.
+ * Written by hand rather than with pino-http, which builds a child logger and its listeners for every request even
+ * when the access log is off; on small requests that showed in the profile (docs/performance.md).
+ */
 export function httpLogger(logger: Pino) {
-  const log = pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    serializers: {
-      req: (req) => ({ method: req.method, url: req.url }),
-      res: (res) => ({ statusCode: res.statusCode }),
-    },
-  });
   return (req: Request, res: Response, next: NextFunction) => {
-    log(req, res);
-    requestContext.run({ requestId: String(req.id) }, next);
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.id = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    const started = performance.now();
+    res.once('close', () => {
+      const aborted = !res.writableFinished;
+      const level = levelOf(res.statusCode, aborted);
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        {
+          reqId: requestId,
+          req: { method: req.method, url: req.originalUrl },
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(performance.now() - started),
+        },
+        aborted ? 'request aborted' : 'request completed',
+      );
+    });
+    requestContext.run({ requestId }, next);
   };
 }

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Head, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -20,9 +20,12 @@ import { Principal } from '../../auth/principal.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
+import { ApiDownload } from '../download/api-download.decorator.js';
+import { parseDownloadOptions } from '../download/content-disposition.js';
 import { sendFile } from '../download/send-file.js';
 import { FilesService } from '../files.service.js';
-import { decodeFilename, isFormContentType, normalizeContentType, parseContentLength } from '../upload-headers.js';
+import { decodeFilename } from '../upload-headers.js';
+import { readRawUploadHeaders } from '../upload-request.js';
 import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
 
 /** The native API (MOLGENIS Files API contract). */
@@ -44,32 +47,50 @@ export class FilesController {
   @ApiCreatedResponse({ type: MolgenisFileDto, description: 'Stored; Location names the new file', headers: { Location: { description: 'URL of the new file', schema: { type: 'string' } } } })
   @ApiErrors(400, 401, 403, 413, 415, 503, 507)
   async upload(@Req() req: Request, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal: Principal): Promise<MolgenisFileDto> {
-    const contentType = req.headers['content-type'];
-    if (isFormContentType(contentType)) {
-      throw new DomainError(ErrorCode.UnsupportedMediaType, `Send the file's bytes as the body, not a form (${contentType!.split(';')[0]}); see the Appmixer API at /files for multipart uploads.`);
-    }
-    const declaredSize = parseContentLength(req.headers['content-length']);
-    if (Number.isNaN(declaredSize)) throw new DomainError(ErrorCode.ValidationFailed, 'Content-Length must be a whole number.');
+    const { contentType, declaredSize } = readRawUploadHeaders(req, 'see the Appmixer API at /files for multipart uploads.');
     const file = await this.files.upload(principal, {
       body: req,
       filename: decodeFilename(req.headers['x-molgenis-filename'] as string | undefined),
-      contentType: normalizeContentType(contentType),
+      contentType,
       declaredSize,
     });
     res.status(201).location(`/api/files/${encodeURIComponent(file.id)}`);
     return toMolgenisFile(file);
   }
 
+  // Declared before GET so Express routes HEAD here (it would otherwise fall through to GET, with the same effect).
+  @Head(':id')
+  @RequirePermission(Permission.FileRead)
+  @ApiOperation({ summary: 'The headers GET would send (status, ETag, Content-Length, Content-Range...), without a body' })
+  @ApiQuery({ name: 'alt', required: false, enum: ['media'], description: '`media`: the headers of the download' })
+  @ApiDownload()
+  @ApiOkResponse({ description: 'As GET, without a body' })
+  @ApiErrors(400, 401, 403, 404)
+  async head(
+    @Param('id') id: string,
+    @Query('alt') alt: string | undefined,
+    @Query('disposition') disposition: string | undefined,
+    @Query('download') download: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.get(id, alt, disposition, download, principal, req, res);
+  }
+
   @Get(':id')
   @RequirePermission(Permission.FileRead)
-  @ApiOperation({ summary: 'File metadata, or with ?alt=media the file itself' })
+  @ApiOperation({ summary: 'File metadata, or with ?alt=media the file itself (Range, conditional requests)' })
   @ApiQuery({ name: 'alt', required: false, enum: ['media'], description: '`media` downloads the content' })
+  @ApiDownload()
   @ApiProduces('application/json', 'application/octet-stream')
   @ApiOkResponse({ type: MolgenisFileDto, description: 'Metadata JSON; with alt=media, the bytes with the stored Content-Type' })
   @ApiErrors(400, 401, 403, 404)
   async get(
     @Param('id') id: string,
     @Query('alt') alt: string | undefined,
+    @Query('disposition') disposition: string | undefined,
+    @Query('download') download: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
     @Res() res: Response,
@@ -77,8 +98,9 @@ export class FilesController {
     if (alt !== undefined && alt !== 'media' && alt !== 'json') {
       throw new DomainError(ErrorCode.ValidationFailed, `alt must be 'media', 'json' or absent, not '${alt}'.`);
     }
+    const options = alt === 'media' ? parseDownloadOptions({ disposition, download }) : undefined;
     const file = await this.files.get(principal, id);
-    if (alt === 'media') await sendFile(req, res, this.files, file);
+    if (options) await sendFile(req, res, this.files, file, options);
     else res.json(toMolgenisFile(file));
   }
 

@@ -21,6 +21,8 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 export class LocalStorageProvider extends StorageProvider {
   private readonly logger = new Logger(LocalStorageProvider.name);
   private readonly root: string;
+  /** Object folders known to exist: saves a recursive mkdir (two system calls) on every upload. */
+  private readonly knownDirs = new Set<string>();
 
   constructor(root: string) {
     super();
@@ -54,8 +56,7 @@ export class LocalStorageProvider extends StorageProvider {
     try {
       // flush: fsync before close, so the rename below publishes only durable bytes.
       await pipeline(body, digest, createWriteStream(temp, { flags: 'wx', mode: 0o640, flush: true }));
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      await this.publish(temp, target);
       return digest.result();
     } catch (error) {
       await rm(temp, { force: true });
@@ -81,6 +82,18 @@ export class LocalStorageProvider extends StorageProvider {
       throw error;
     });
     return info && { size: info.size };
+  }
+
+  /** Moves a finished temp file into place, making its folder on first use (again if it was removed since). */
+  private async publish(temp: string, target: string): Promise<void> {
+    const dir = dirname(target);
+    if (!this.knownDirs.has(dir)) await mkdir(dir, { recursive: true });
+    await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT' || !this.knownDirs.has(dir)) throw error;
+      await mkdir(dir, { recursive: true });
+      await rename(temp, target);
+    });
+    this.knownDirs.add(dir);
   }
 
   /** The key's path, refusing anything that would land outside the root. */

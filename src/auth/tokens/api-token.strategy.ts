@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { Principal } from '../principal.js';
+import { TokenStrategy } from '../strategies/token-strategy.js';
+import { looksLikeApiToken } from './api-token-secret.js';
+import { ApiTokensService } from './api-tokens.service.js';
+
+/** `stw_…` API tokens, in the same headers as JWTs. */
+@Injectable()
+export class ApiTokenStrategy extends TokenStrategy {
+  constructor(private readonly tokens: ApiTokensService) {
+    super('api-token');
+  }
+
+  protected async verify(token: string): Promise<Principal | undefined> {
+    return looksLikeApiToken(token) ? this.tokens.authenticate(token) : undefined;
+  }
+}

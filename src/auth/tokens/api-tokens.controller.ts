@@ -1,0 +1,46 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
+import { PageQueryDto } from '../../common/paging/page-query.dto.js';
+import { CurrentPrincipal } from '../decorators/auth.decorators.js';
+import { Principal } from '../principal.js';
+import { ApiTokenPageDto, CreateApiTokenDto, CreatedApiTokenDto, toApiTokenDto } from './dto/api-token.dto.js';
+import { ApiTokensService } from './api-tokens.service.js';
+
+/** The caller's own API tokens (any authenticated user). */
+@ApiTags('auth')
+@ApiBearerAuth()
+@ApiSecurity('x-molgenis-token')
+@Controller('api/tokens')
+export class ApiTokensController {
+  constructor(private readonly tokens: ApiTokensService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API token with your permissions; the secret is in this answer only' })
+  @ApiCreatedResponse({ type: CreatedApiTokenDto })
+  @ApiErrors(400, 401)
+  async create(@Body() body: CreateApiTokenDto, @CurrentPrincipal() principal: Principal): Promise<CreatedApiTokenDto> {
+    const { token, secret } = await this.tokens.create(principal, body.description, body.expiresAt ? new Date(body.expiresAt) : undefined);
+    const { id, description, expiresAt, createdAt } = toApiTokenDto(token);
+    return { id, token: secret, description, expiresAt, createdAt };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Your API tokens, newest first, without their secrets' })
+  @ApiOkResponse({ type: ApiTokenPageDto })
+  @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'offset', required: false })
+  @ApiErrors(400, 401)
+  async list(@Query() page: PageQueryDto, @CurrentPrincipal() principal: Principal): Promise<ApiTokenPageDto> {
+    const [tokens, total] = await this.tokens.list(principal, page.limit, page.offset);
+    return { items: tokens.map(toApiTokenDto), total, limit: page.limit, offset: page.offset };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of your API tokens: it is refused from the next request on' })
+  @ApiNoContentResponse()
+  @ApiErrors(401, 404)
+  async revoke(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.tokens.revoke(principal, id);
+  }
+}

@@ -1,0 +1,48 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
+import { Permission } from '../../auth/permissions.js';
+import { Principal } from '../../auth/principal.js';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
+import { FileListingService } from '../listing/file-listing.service.js';
+import { NATIVE_FIELD_NAMES } from '../listing/list-fields.js';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../listing/list-query.js';
+import { parseListQuery } from '../listing/parse-list-query.js';
+import { isSharedWith } from '../listing/visibility.js';
+import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
+
+export class FilePageDto {
+  @ApiProperty({ type: [MolgenisFileDto] }) items: MolgenisFileDto[];
+  @ApiProperty({ example: 1234, description: 'How many files match the filter in all (for paging)' }) total: number;
+  @ApiProperty({ example: DEFAULT_LIST_LIMIT }) limit: number;
+  @ApiProperty({ example: 0 }) offset: number;
+}
+
+/** The native listing: the same query builder as GET /files, with native field names and a paging envelope. */
+@ApiTags('files (native, MOLGENIS)')
+@ApiBearerAuth()
+@ApiSecurity('x-molgenis-token')
+@Controller('api/files')
+export class FilesListingController {
+  constructor(private readonly listing: FileListingService) {}
+
+  @Get()
+  @RequirePermission(Permission.FileRead)
+  @ApiOperation({ summary: "The caller's files (admins: everyone's), filtered, sorted and paged", description: 'Grammar as for GET /files (docs/appmixer-api.md), with native field names.' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT } })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({ name: 'sort', required: false, description: '`field:1` or `field:-1`, comma-joined; default createdAt:-1. Fields: id, filename, contentType, size, createdAt, md5, sha256, owner', example: 'size:-1' })
+  @ApiQuery({
+    name: 'filter',
+    required: false,
+    description: 'Comma-joined `field:value`, `field:~text` (filename, contentType), `field:>n` / `<` / `>=` / `<=` (size, createdAt)',
+    example: 'filename:~report,size:>1000',
+  })
+  @ApiOkResponse({ type: FilePageDto })
+  @ApiErrors(400, 401, 403)
+  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<FilePageDto> {
+    const listQuery = parseListQuery(query, NATIVE_FIELD_NAMES);
+    const [files, total] = await Promise.all([this.listing.list(principal, listQuery), this.listing.count(principal, listQuery.filters)]);
+    return { items: files.map((file) => ({ ...toMolgenisFile(file), shared: isSharedWith(principal, file) })), total, limit: listQuery.limit, offset: listQuery.offset };
+  }
+}

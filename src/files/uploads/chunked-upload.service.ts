@@ -1,0 +1,173 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { Permission } from '../../auth/permissions.js';
+import { Principal } from '../../auth/principal.js';
+import { AppConfig } from '../../config/app-config.js';
+import { DomainError, badRequest, forbidden } from '../../common/errors/domain-error.js';
+import { ErrorCode } from '../../common/errors/error-code.js';
+import { newStorageKey } from '../../storage/storage-key.js';
+import { StorageProvider } from '../../storage/storage-provider.js';
+import { FileMeta } from '../file-meta.entity.js';
+import { isValidFileId, newFileId } from '../file-id.js';
+import { FilesService } from '../files.service.js';
+import { UploadChunk, UploadSession } from './upload-session.js';
+import { UploadSessionsRepository } from './upload-sessions.repository.js';
+
+/** One part of an upload, as the Appmixer headers describe it (numbers already parsed, not yet judged). */
+export interface ChunkInput {
+  body: Readable;
+  filename: string;
+  contentType: string;
+  /** `uploader-file-id`: the client's own id (huge-uploader) or the file id the server answered with. */
+  uploadId?: string;
+  chunksTotal?: number;
+  chunkNumber?: number;
+  /** `uploader-chunk-size`: informational. */
+  chunkSize?: number;
+}
+
+/** A complete file, or an upload still waiting for chunks (with the bytes received so far). */
+export type UploadOutcome = { kind: 'file'; file: FileMeta } | { kind: 'partial'; session: UploadSession; bytes: number };
+
+/** Ceiling on `uploader-chunks-total`: every chunk is a row and an object. */
+export const MAX_CHUNKS = 10_000;
+
+/**
+ * Chunked uploads (Appmixer and huge-uploader clients): each chunk is its own storage object and row; the last one
+ * to arrive assembles the file by streaming every chunk, in order, into one object, and commits it through
+ * FilesService. State lives in PostgreSQL and storage only, so any instance can take any chunk.
+ */
+@Injectable()
+export class ChunkedUploadService {
+  private readonly logger = new Logger(ChunkedUploadService.name);
+
+  constructor(
+    private readonly sessions: UploadSessionsRepository,
+    private readonly storage: StorageProvider,
+    private readonly files: FilesService,
+    private readonly config: AppConfig,
+  ) {}
+
+  private get expirySeconds(): number {
+    return this.config.uploads.expirySeconds;
+  }
+
+  async receive(principal: Principal, input: ChunkInput): Promise<UploadOutcome> {
+    if (!principal.can(Permission.FileWrite)) throw forbidden('Uploading requires the WRITE permission.');
+    if (input.chunksTotal !== undefined && (input.chunksTotal < 1 || input.chunksTotal > MAX_CHUNKS)) {
+      throw badRequest(`uploader-chunks-total must be from 1 to ${MAX_CHUNKS}, not ${input.chunksTotal}.`);
+    }
+    if (input.uploadId !== undefined && !isValidFileId(input.uploadId)) {
+      throw badRequest(`uploader-file-id must be 1-128 of A-Z a-z 0-9 . _ - (starting with a letter or digit).`);
+    }
+    let session = input.uploadId === undefined ? null : await this.sessions.findByUploadId(input.uploadId);
+    if (session && session.ownerId !== principal.userId) {
+      // Another user's upload is never joined, and not even confirmed to exist.
+      throw new DomainError(ErrorCode.NotFound, `There is no upload '${input.uploadId}' of yours.`);
+    }
+    if (!session && (input.chunksTotal ?? 1) === 1) return { kind: 'file', file: await this.uploadWhole(principal, input) };
+
+    if (session && input.chunksTotal !== undefined && input.chunksTotal !== session.chunksTotal) {
+      throw badRequest(`This upload has ${session.chunksTotal} chunks; uploader-chunks-total cannot change to ${input.chunksTotal}.`);
+    }
+    const total = session?.chunksTotal ?? input.chunksTotal!;
+    const number = this.checkNumber(input.chunkNumber, total, session?.numberingBase ?? null);
+    if (!session) session = await this.start(principal, input, total);
+    if (session.ownerId !== principal.userId) throw new DomainError(ErrorCode.NotFound, `There is no upload '${input.uploadId}' of yours.`);
+    return this.storeChunk(principal, session, number, input.body);
+  }
+
+  /** Deletes expired sessions and their bytes; safe to run on several instances at once. */
+  async sweepExpired(): Promise<number> {
+    const { sessions, storageKeys } = await this.sessions.deleteExpired();
+    await this.removeObjects(storageKeys);
+    if (sessions > 0) this.logger.log(`Removed ${sessions} expired unfinished upload(s) (${storageKeys.length} object(s))`);
+    return sessions;
+  }
+
+  /** A single-part upload: the part is the whole file. */
+  private uploadWhole(principal: Principal, input: ChunkInput): Promise<FileMeta> {
+    if (input.chunkNumber !== undefined && input.chunkNumber > 1) {
+      throw badRequest(`A one-chunk upload has chunk 0 or 1, not ${input.chunkNumber}.`);
+    }
+    return this.files.upload(principal, { body: input.body, filename: input.filename, contentType: input.contentType });
+  }
+
+  /** Chunk numbers are 0-based once chunk 0 arrived, 1-based once chunk `total` did; both in one upload is 400. */
+  private checkNumber(number: number | undefined, total: number, base: 0 | 1 | null): number {
+    if (number === undefined) throw badRequest('uploader-chunk-number is required when uploader-chunks-total is more than 1.');
+    const [low, high] = base === 0 ? [0, total - 1] : base === 1 ? [1, total] : [0, total];
+    if (number < low || number > high) throw badRequest(`uploader-chunk-number must be from ${low} to ${high} for this upload, not ${number}.`);
+    return number;
+  }
+
+  private async start(principal: Principal, input: ChunkInput, total: number): Promise<UploadSession> {
+    // Appmixer clients send no id with their first chunk: the file id the server makes is the upload id too.
+    const fileId = newFileId();
+    const uploadId = input.uploadId ?? fileId;
+    if (input.uploadId !== undefined && (await this.sessions.fileExists(uploadId))) {
+      throw new DomainError(ErrorCode.Conflict, `File '${uploadId}' is already complete; start a new upload without uploader-file-id.`);
+    }
+    return this.sessions.create({
+      ownerId: principal.userId,
+      uploadId,
+      fileId,
+      filename: input.filename,
+      contentType: input.contentType,
+      chunksTotal: total,
+      chunkSize: input.chunkSize ?? null,
+      expirySeconds: this.expirySeconds,
+    });
+  }
+
+  private async storeChunk(principal: Principal, session: UploadSession, number: number, body: Readable): Promise<UploadOutcome> {
+    const storageKey = newStorageKey();
+    const stored = await this.storage.write(storageKey, body, { maxBytes: this.files.maxUploadBytes });
+    const chunk: UploadChunk = { number, storageKey, size: stored.size, sha256: stored.sha256 };
+    const record = await this.sessions.recordChunk(session.id, chunk, this.expirySeconds, newStorageKey()).catch(async (error) => {
+      await this.removeObjects([storageKey]);
+      throw error;
+    });
+    if (record.kind !== 'recorded') await this.removeObjects([storageKey]);
+    switch (record.kind) {
+      case 'gone':
+        throw new DomainError(ErrorCode.NotFound, `Upload '${session.uploadId}' expired or was completed; start again.`);
+      case 'closed':
+        throw new DomainError(ErrorCode.Conflict, `Upload '${session.uploadId}' is being assembled; it needs no more chunks.`);
+      case 'out-of-range':
+        throw badRequest(`uploader-chunk-number ${number} is out of range: this upload numbers its chunks from ${record.base}.`);
+      case 'duplicate':
+        if (!record.sameBytes) throw new DomainError(ErrorCode.Conflict, `Chunk ${number} of upload '${session.uploadId}' was already received with different bytes.`);
+        return { kind: 'partial', session: record.session, bytes: record.bytes };
+      case 'recorded':
+        if (!record.claimed) return { kind: 'partial', session: record.session, bytes: record.bytes };
+        return { kind: 'file', file: await this.assemble(principal, record.session) };
+    }
+  }
+
+  /** Streams every chunk, in order, into one object; commits the file; then drops the chunks and the session. */
+  private async assemble(principal: Principal, session: UploadSession): Promise<FileMeta> {
+    const chunks = await this.sessions.chunksOf(session.id);
+    const key = session.assembledKey!;
+    try {
+      const stored = await this.storage.write(key, Readable.from(this.concatenate(chunks)), { maxBytes: this.files.maxUploadBytes });
+      return await this.files.commitStored(principal, { id: session.fileId, filename: session.filename, contentType: session.contentType, storageKey: key, stored });
+    } catch (error) {
+      // An upload that cannot be assembled (too large, storage failure) is abandoned whole: nothing may linger.
+      await this.removeObjects([key]);
+      throw error;
+    } finally {
+      await this.removeObjects(await this.sessions.delete(session.id));
+    }
+  }
+
+  private async *concatenate(chunks: UploadChunk[]): AsyncGenerator<Buffer> {
+    for (const chunk of chunks) {
+      for await (const bytes of await this.storage.read(chunk.storageKey)) yield bytes as Buffer;
+    }
+  }
+
+  private async removeObjects(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.storage.delete(key).catch((e) => this.logger.error(`Could not remove upload object ${key}: ${e}`))));
+  }
+}

@@ -1,0 +1,48 @@
+/** An unfinished chunked upload, as stored in upload_sessions. */
+export interface UploadSession {
+  id: string;
+  ownerId: string;
+  /** The id the client sends in `uploader-file-id`: its own (huge-uploader) or the server-made file id. */
+  uploadId: string;
+  /** The id the file will have once complete. */
+  fileId: string;
+  filename: string;
+  contentType: string;
+  chunksTotal: number;
+  /** 0 once chunk 0 arrived, 1 once chunk `chunksTotal` arrived, null while it cannot be told yet. */
+  numberingBase: 0 | 1 | null;
+  chunkSize: number | null;
+  state: 'open' | 'assembling';
+  /** Set when the session is claimed for assembly: where the whole file is being written. */
+  assembledKey: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface UploadChunk {
+  number: number;
+  storageKey: string;
+  size: number;
+  sha256: string;
+}
+
+export interface NewUploadSession {
+  ownerId: string;
+  uploadId: string;
+  fileId: string;
+  filename: string;
+  contentType: string;
+  chunksTotal: number;
+  chunkSize: number | null;
+  expirySeconds: number;
+}
+
+/** What recording one chunk came to. */
+export type ChunkRecord =
+  | { kind: 'gone' }
+  | { kind: 'closed' }
+  | { kind: 'out-of-range'; base: 0 | 1 }
+  /** The number was already there: `sameBytes` tells an idempotent resend from a conflicting one. */
+  | { kind: 'duplicate'; sameBytes: boolean; session: UploadSession; received: number; bytes: number }
+  /** Stored; `claimed` when this call completed the set and won the right to assemble it. */
+  | { kind: 'recorded'; claimed: boolean; session: UploadSession; received: number; bytes: number };

@@ -1,0 +1,170 @@
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Logger } from '@nestjs/common';
+import { Readable, pipeline } from 'node:stream';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { ErrorCode } from '../../common/errors/error-code.js';
+import type { S3Settings } from '../../config/app-config.js';
+import { DigestStream } from '../digest-stream.js';
+import { assertStorageKey } from '../storage-key.js';
+import { ByteRange, PresignOptions, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
+
+const MiB = 1024 * 1024;
+/** Parts in flight per upload: memory per upload stays near QUEUE_SIZE x part size, whatever the file size. */
+const QUEUE_SIZE = 4;
+const MIN_PART_SIZE = 8 * MiB;
+/** S3 allows 10,000 parts; keep a margin so the part size always covers maxBytes. */
+const MAX_PARTS = 9_000;
+
+const S3_MAX_SOCKETS = 256;
+
+/** S3 answers a missing key with NoSuchKey (GET) or a bare 404 NotFound (HEAD). */
+function isMissing(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** Builds the client for S3-compatible servers (MinIO, Ceph RGW, s3rver) as well as AWS. */
+export function createS3Client(settings: S3Settings): S3Client {
+  return new S3Client({
+    endpoint: settings.endpoint,
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    credentials:
+      settings.accessKeyId && settings.secretAccessKey
+        ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
+        : undefined,
+    // Every download in flight holds one socket for as long as its client reads: the SDK's default of 50 per
+    // process would queue the 51st request (even a HEAD) behind slow clients. No socket idle timeout, for the same
+    // reason (a paused download is idle); connecting must be quick, though.
+    requestHandler: {
+      connectionTimeout: 5_000,
+      httpAgent: { keepAlive: true, maxSockets: S3_MAX_SOCKETS },
+      httpsAgent: { keepAlive: true, maxSockets: S3_MAX_SOCKETS },
+    },
+    // Newer SDKs add CRC32 checksums to every request by default; many S3-compatible servers reject or mangle them.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/**
+ * Objects in one S3 bucket, under their storage key. Uploads stream through a `DigestStream` into a multipart upload
+ * (a single PUT for small bodies); a failed upload is aborted so no object and no parts remain.
+ */
+export class S3StorageProvider extends StorageProvider {
+  private readonly logger = new Logger(S3StorageProvider.name);
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly endpointLabel = 'AWS S3',
+  ) {
+    super();
+  }
+
+  /** Fails boot early, naming the settings to check, when the bucket cannot be reached. */
+  async init(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+      throw new Error(
+        `S3 bucket '${this.bucket}' at ${this.endpointLabel} is not usable: ${e.name ?? 'Error'}${status} ${e.message ?? ''}`.trim() +
+          ' — check S3_ENDPOINT, S3_BUCKET and the S3 credentials.',
+      );
+    }
+  }
+
+  async write(key: string, body: Readable, options: WriteOptions = {}): Promise<StoredObject> {
+    assertStorageKey(key);
+    const digest = new DigestStream(options.maxBytes);
+    // pipeline (not pipe) so a client abort on `body` errors `digest`, which fails the upload.
+    pipeline(body, digest, () => undefined);
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: digest },
+      queueSize: QUEUE_SIZE,
+      partSize: this.partSizeFor(options.maxBytes),
+      // We abort ourselves: the SDK's own abort would replace the original error (e.g. PAYLOAD_TOO_LARGE) with its own.
+      leavePartsOnError: true,
+    });
+    try {
+      await upload.done();
+      return digest.result();
+    } catch (error) {
+      digest.destroy();
+      body.destroy();
+      await this.cleanUpFailedUpload(key, upload.uploadId);
+      throw error;
+    }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    assertStorageKey(key);
+    try {
+      const result = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
+      );
+      return result.Body as Readable;
+    } catch (error) {
+      if (isMissing(error)) throw new DomainError(ErrorCode.NotFound, `Storage object '${key}' is missing.`);
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertStorageKey(key);
+    // S3 DeleteObject succeeds for a missing key, which is the idempotence the contract asks for.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async stat(key: string): Promise<{ size: number } | null> {
+    assertStorageKey(key);
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: head.ContentLength ?? 0 };
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  override async presignedUrl(key: string, ttlSeconds: number, options: PresignOptions = {}): Promise<string> {
+    assertStorageKey(key);
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentType: options.contentType,
+      ResponseContentDisposition: options.contentDisposition,
+    });
+    return getSignedUrl(this.client, command, { expiresIn: ttlSeconds });
+  }
+
+  /** Big enough that maxBytes fits in S3's 10,000 parts; small enough to keep memory flat. */
+  private partSizeFor(maxBytes = Number.POSITIVE_INFINITY): number {
+    if (!Number.isFinite(maxBytes)) return MIN_PART_SIZE;
+    return Math.max(MIN_PART_SIZE, Math.ceil(maxBytes / MAX_PARTS / MiB) * MiB);
+  }
+
+  /** Aborts the multipart upload (dropping its parts) and removes any object a lost response may have left. */
+  private async cleanUpFailedUpload(key: string, uploadId: string | undefined): Promise<void> {
+    if (uploadId) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+        .catch((e: Error) => this.logger.error(`Could not abort multipart upload ${uploadId} of ${key}: ${e.name} ${e.message}`));
+    }
+    await this.client
+      .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+      .catch((e: Error) => this.logger.error(`Could not remove partial object ${key}: ${e.name} ${e.message}`));
+  }
+}
