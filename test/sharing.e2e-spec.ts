@@ -153,7 +153,10 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
   it('answers 401 without a token, with WWW-Authenticate: Bearer', async () => {
     const file = await upload(owner.token);
     const res = await t.http().get(`/api/files/${file.id}/permissions`).expect(401);
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer .*error_description="/);
+    // No credentials: the bare challenge (RFC 6750 §3.1); a bad token gets error and description.
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="stowage"');
+    const bad = await t.http().get(`/api/files/${file.id}/permissions`).set(auth('not-a-token')).expect(401);
+    expect(bad.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_token".*error_description="/);
     await t.http().post(`/api/files/${file.id}/permissions`).send({ role: 'viewer', permission: 'READ' }).expect(401);
     await t.http().delete(`/api/files/${file.id}/permissions/00000000-0000-4000-8000-000000000000`).expect(401);
   });
