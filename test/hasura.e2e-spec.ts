@@ -277,6 +277,16 @@ describe('Hasura filestore API (/v1/file)', () => {
       expect((await download(t, `/v1/file/${id}`, auth(t.adminToken))).status).toBe(200);
     });
 
+    it('HEAD: the same headers and permission checks, no body', async () => {
+      const head = await t.http().head(`/v1/file/${id}`).set(auth(editor.token)).expect(200);
+      expect(head.headers['content-length']).toBe('3000');
+      expect(head.headers['etag']).toBe(`"${sha256(body)}"`);
+      expect(head.headers['accept-ranges']).toBe('bytes');
+      await t.http().head(`/v1/file/${id}`).set(auth(otherEditor.token)).expect(403);
+      await t.http().head(`/v1/file/${id}`).expect(401);
+      await t.http().head(`/v1/file/no-such-file`).set(auth(editor.token)).expect(404);
+    });
+
     it('the download semantics of the native API: 206 for a range, 304 when cached, 412 and 416 in filestore shapes', async () => {
       const part = await download(t, `/v1/file/${id}`, { ...auth(editor.token), Range: 'bytes=100-199' });
       expect(part.status).toBe(206);
@@ -407,7 +417,8 @@ describe('Hasura filestore API (/v1/file)', () => {
     const doc = (await t.http().get('/api/docs-json').expect(200)).body;
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/v1/file')).sort()).toEqual(['/v1/file', '/v1/file/{fileId}']);
     const one = doc.paths['/v1/file/{fileId}'];
-    expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'post']);
+    expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'head', 'post']);
+    expect(Object.keys(one.head.responses).sort()).toEqual(Object.keys(one.get.responses).sort());
     expect(Object.keys(doc.paths['/v1/file'])).toEqual(['post']);
     expect(Object.keys(doc.paths['/v1/file'].post.responses).sort()).toEqual(['200', '401', '403', '413', '415', '500']);
     expect(Object.keys(one.post.responses).sort()).toEqual(['200', '400', '401', '403', '409', '413', '415', '500']);

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/decorators/auth.decorators.js';
 
@@ -15,6 +15,8 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness and database readiness (503 when the database is unreachable)' })
+  @ApiOkResponse({ description: '`{status: "ok", info: {database: {status: "up"}}}`' })
+  @ApiServiceUnavailableResponse({ description: '`{status: "error", error: {database: {status: "down"}}}`' })
   check() {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
   }

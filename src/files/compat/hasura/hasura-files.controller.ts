@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Delete, Get, Head, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -88,6 +88,18 @@ export class HasuraFilesController {
   @ApiExcludeEndpoint()
   rejectSlashInId(): never {
     throw badRequest("A file id cannot contain '/': use 1-128 of A-Z a-z 0-9 . _ - (starting with a letter or digit).");
+  }
+
+  // Declared before GET so that it shows in the OpenAPI document; sendFile answers HEAD without a body.
+  @Head(':fileId')
+  @RequirePermission(Permission.FileRead)
+  @FILE_ID_PARAM
+  @ApiOperation({ summary: 'The headers a download would send (status, ETag, Content-Length, Content-Range...), without a body' })
+  @ApiOkResponse({ description: 'As GET, without a body' })
+  @ApiHasuraErrors(401, 403, 404, 412, 416, 500)
+  @ApiDownload()
+  async head(@Param('fileId') fileId: string, @Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.download(fileId, req, res, principal);
   }
 
   @Get(':fileId')
