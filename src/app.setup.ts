@@ -29,6 +29,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     }),
   );
   app.enableShutdownHooks();
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+      // What browser clients of the three APIs send and need to read back.
+      exposedHeaders: ['Location', 'Content-Disposition', 'Content-Range', 'Content-Length', 'Accept-Ranges', 'ETag', 'Last-Modified', 'X-Request-Id', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
 
   const document = SwaggerModule.createDocument(
     app,

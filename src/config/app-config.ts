@@ -23,7 +23,13 @@ export interface IdentityProviderSettings {
 
 export abstract class AppConfig {
   abstract readonly nodeEnv: 'development' | 'production' | 'test';
-  abstract readonly http: { port: number; host: string; jsonBodyLimit: string };
+  abstract readonly http: {
+    port: number;
+    host: string;
+    jsonBodyLimit: string;
+    /** Browser origins allowed to call the API (CORS); empty: none, `['*']`: any. */
+    corsOrigins: string[];
+  };
   /** Root of everything kept on local disk: embedded database, local blobs, dev secrets. */
   abstract readonly dataDir: string;
   abstract readonly database: {

@@ -29,6 +29,12 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   HOST?: string;
 
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^,\s/]+(\s*,\s*https?:\/\/[^,\s/]+)*)$/, {
+    message: 'CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
   @IsOptional() @IsString() @MinLength(1)
   DATA_DIR?: string;
 

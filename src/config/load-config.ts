@@ -14,7 +14,12 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   const env = validateEnv(raw);
   return {
     nodeEnv: env.NODE_ENV ?? 'development',
-    http: { port: env.PORT ?? 3000, host: env.HOST ?? '0.0.0.0', jsonBodyLimit: '100kb' },
+    http: {
+      port: env.PORT ?? 3000,
+      host: env.HOST ?? '0.0.0.0',
+      jsonBodyLimit: '100kb',
+      corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    },
     dataDir: resolve(env.DATA_DIR ?? './data'),
     database: {
       url: env.DATABASE_URL,

@@ -1,0 +1,97 @@
+// Starting and stopping the servers under test, and reading their memory from /proc.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export async function freePort() {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Spawns a Node child, keeps the tail of its output for error messages, waits until `ready(url)` resolves true. */
+async function startNode(name, args, { env, cwd, port, readyPath, nodeArgs = [] }) {
+  const fullEnv = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined));
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (chunk) => (tail = (tail + chunk).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} while starting:\n${tail}`);
+    const ok = await fetch(url + readyPath).then((r) => r.status < 500, () => false);
+    if (ok) return { name, url, pid: child.pid, child, output: () => tail };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not answer on ${url}${readyPath} within 120 s:\n${tail}`);
+}
+
+// Run inside the service for --cpu-prof: Nest ends itself with process.kill(pid, SIGTERM) after its shutdown hooks,
+// which would skip writing the profile; turn that self-kill into a normal exit.
+const EXIT_NORMALLY = `data:text/javascript,${encodeURIComponent(
+  'const kill = process.kill.bind(process); process.kill = (pid, sig) => (pid === process.pid ? process.exit(0) : kill(pid, sig));',
+)}`;
+
+export async function startService({ dist, dataDir, databaseUrl, password, nodeArgs }) {
+  const port = await freePort();
+  const env = {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: password,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl, // undefined: the embedded default, whatever the caller's environment says
+  };
+  const args = nodeArgs.length ? ['--import', EXIT_NORMALLY, ...nodeArgs] : [];
+  return startNode('service', [resolve(dist, 'src/main.js')], { env, cwd: dataDir, port, readyPath: '/health', nodeArgs: args });
+}
+
+export async function startFloor(benchDir, dataDir) {
+  const port = await freePort();
+  return startNode('floor', [join(benchDir, 'floor-server.mjs'), dataDir, String(port)], { cwd: dataDir, port, readyPath: '/' });
+}
+
+export async function startFrameworkFloor(benchDir) {
+  const port = await freePort();
+  return startNode('framework floor', [join(benchDir, 'framework-floor.mjs'), String(port)], { cwd: benchDir, port, readyPath: '/api/files/x' });
+}
+
+export async function stop(proc) {
+  if (!proc || proc.child.exitCode !== null) return;
+  const exited = once(proc.child, 'exit');
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Peak resident memory (VmHWM) since start or since the last resetPeakRss, in bytes. */
+export function peakRss(pid) {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+export function currentRss(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so a peak can be taken per transfer. */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}

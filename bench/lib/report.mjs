@@ -1,0 +1,126 @@
+// Where the figures go: the console, bench/results/<date>.json and docs/performance.md.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fmt, fmtRange } from './stats.mjs';
+
+const MiB = 1024 ** 2;
+
+function packageVersion(root, name) {
+  try {
+    return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'n/a';
+  }
+}
+
+export function describeMachine(root, scratchDir) {
+  let filesystem = 'n/a';
+  try {
+    filesystem = execFileSync('findmnt', ['-no', 'FSTYPE,OPTIONS', '-T', scratchDir], { encoding: 'utf8' }).trim();
+  } catch {}
+  return {
+    cpu: cpus()[0]?.model ?? 'n/a',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    kernel: release(),
+    filesystem: filesystem.replace(/\s+/g, ' '),
+    loadAverage: loadavg().map((n) => Math.round(n * 10) / 10),
+    versions: {
+      node: process.versions.node,
+      nestjs: packageVersion(root, '@nestjs/core'),
+      express: packageVersion(root, 'express'),
+      typeorm: packageVersion(root, 'typeorm'),
+      pg: packageVersion(root, 'pg'),
+      autocannon: packageVersion(root, 'autocannon'),
+    },
+  };
+}
+
+export function writeJson(root, stamp, report) {
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${stamp}${report.options.pg ? '-pg' : ''}${report.options.quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  return file;
+}
+
+const x = (s) => `${fmtRange(s, 2)}×`;
+
+function largeRows(large) {
+  if (!large) return [];
+  const gib = fmt(large.size / 1024 **3, 2);
+  return [
+    `| Upload ${gib} GiB (MB/s) | ${fmtRange(large.upload.service)} | ${fmtRange(large.upload.floor)} | | ${x(large.upload.ratio)} | ≥ 0.85× |`,
+    `| Download ${gib} GiB (MB/s) | ${fmtRange(large.download.service)} | ${fmtRange(large.download.floor)} | | ${x(large.download.ratio)} | ≥ 0.85× |`,
+    `| Peak RSS during upload (MiB) | ${fmtRange(large.rss.service.upload)} | ${fmtRange(large.rss.floor.upload)} | | | < 200 MiB |`,
+    `| Peak RSS during download (MiB) | ${fmtRange(large.rss.service.download)} | ${fmtRange(large.rss.floor.download)} | | | < 200 MiB |`,
+    `| Peak RSS, ${fmt(large.rss.service.probe.size / MiB)} MiB up + down (MiB) | ${fmt(large.rss.service.probe.peak)} | | | | flat with size |`,
+    `| RSS at rest, before the transfers (MiB) | ${fmt(large.rss.service.idle)} | | | | |`,
+  ];
+}
+
+function rateRows(label, row, target) {
+  if (!row) return [];
+  const fw = row.frameworkFloor ? `${fmtRange(row.frameworkFloor.rate)}` : '';
+  const ratios = row.frameworkFloor ? `${x(row.ratio)} of floor, ${x(row.ratioFramework)} of framework floor` : x(row.ratio);
+  return [
+    `| ${label} (req/s) | ${fmtRange(row.service.rate)} | ${fmtRange(row.floor.rate)} | ${fw} | ${ratios} | ${target} |`,
+    `| ${label}: p99 (ms) | ${fmtRange(row.service.p99)} | ${fmtRange(row.floor.p99)} | ${row.frameworkFloor ? fmtRange(row.frameworkFloor.p99) : ''} | | |`,
+    `| ${label}: errors | ${row.service.errors} | ${row.floor.errors} | ${row.frameworkFloor ? row.frameworkFloor.errors : ''} | | 0 |`,
+  ];
+}
+
+function listingRows(listing) {
+  if (!listing) return [];
+  if (listing.pending) return [`| Listing over ${fmt(listing.rows)} rows | pending: ${listing.pending} | | | | |`];
+  return listing.queries.map(
+    (q) => `| \`${q.path}\` over ${fmt(listing.rows)} rows: p50 / p99 (ms) | ${fmt(q.p50.median, 1)} / ${fmtRange(q.p99, 1)} | | | | ${q.target} |`,
+  );
+}
+
+export function renderMarkdown(report) {
+  const { machine, options, results } = report;
+  return `# Performance
+
+Figures from \`npm run bench\` (bench/run.mjs), ${report.date}, database: ${options.pg ? 'PostgreSQL server (--pg)' : 'embedded PostgreSQL (default)'}.
+Raw figures: \`bench/results/${report.stamp}.json\` (a \`--pg\` run writes \`…-pg.json\` and leaves this page alone). Each cell is the median of ${options.rounds} alternating rounds, with min–max.
+
+| What | Service | Floor (node:http) | Framework floor (NestJS + Express) | Ratio (service ÷ floor) | Target |
+|---|---|---|---|---|---|
+${[...largeRows(results.large), ...rateRows('4 KiB uploads, 16 connections', results.upload4k, '≥ 0.4×, 0 errors'), ...rateRows('Metadata GET, 32 connections', results.meta, '≥ 0.5× framework floor'), ...listingRows(results.listing)].join('\n')}
+
+## Machine
+
+${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; scratch filesystem: ${machine.filesystem}.
+Node ${machine.versions.node}, NestJS ${machine.versions.nestjs}, Express ${machine.versions.express}, TypeORM ${machine.versions.typeorm},
+pg ${machine.versions.pg}, PostgreSQL ${report.databaseVersion}, autocannon ${machine.versions.autocannon}. The machine is shared and noisy
+(load average ${machine.loadAverage?.join(' / ') ?? 'n/a'} over 1 / 5 / 15 min when the run ended): read the ratios and medians, not the absolute
+figures. Where the time goes, what was fixed and what is suggested: [performance-profile.md](performance-profile.md).
+
+## How it is measured
+
+- **Sides.** The service (compiled, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, a fresh \`DATA_DIR\`) runs as a child process
+  beside two floors: \`bench/floor-server.mjs\`, a bare \`node:http\` server doing the least the service must (stream the
+  body to a temp file while computing sha256 and md5, fsync, rename, answer JSON; stream the file back; answer a small
+  JSON kept in memory), and \`bench/framework-floor.mjs\`, a minimal NestJS app on the same Express adapter answering the
+  same JSON from a controller. All of them, the client and the database share the machine's ${machine.cores} cores.
+- **Rounds.** Service and floor alternate within every round, and the order flips from round to round. Ratios are the
+  median of the per-round ratios. Nothing is deleted until the end (on this ext4, creating files soon after a mass
+  delete is several times slower), and every large file is read once before its download round (page cache).
+- **Large transfers.** One client request of ${fmt(options.size / MiB)} MiB made from a reused 1 MiB buffer (upload) or
+  read and discarded (download); MB/s = 10⁶ bytes per second. Peak RSS is the service's \`VmHWM\` from
+  \`/proc/<pid>/status\`, reset before each transfer through \`/proc/<pid>/clear_refs\`; a transfer of
+  ${fmt((results.large?.rss.service.probe.size ?? 0) / MiB)} MiB is measured first to show the peak does not grow with size.
+- **Request rates.** autocannon (programmatic API), ${options.duration} s per run after a short unrecorded warm-up:
+  4 KiB raw-body uploads at 16 connections (\`POST /api/files\`, Bearer token); metadata \`GET /api/files/{id}\` of one
+  file at 32 connections. Rates count 2xx answers only; errors are socket errors, timeouts and non-2xx answers.
+- **Listing.** ${fmt(options.rows)} \`file_meta\` rows seeded with one \`INSERT … SELECT generate_series\` per 100,000 rows,
+  then \`ANALYZE\`; 1 % of the filenames contain \`x\`. Latency is measured with one connection (sequential requests).
+`;
+}
+
+export function printSummary(markdown) {
+  console.log('\n' + markdown.split('\n## Machine')[0]);
+}

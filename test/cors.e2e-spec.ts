@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestApp, TestApp } from './support/test-app.js';
+
+describe('browser clients on another origin (CORS_ORIGINS)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ CORS_ORIGINS: 'https://app.example.com, https://other.example.com' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers a preflight for an upload from an allowed origin, allowing its custom headers', async () => {
+    const res = await t
+      .http()
+      .options('/api/files')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization, content-type, x-molgenis-filename')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(res.headers['access-control-allow-headers']).toContain('x-molgenis-filename');
+    expect(res.headers['access-control-allow-methods']).toContain('POST');
+  });
+
+  it('exposes the headers browser code reads back (Location, Content-Disposition, ...)', async () => {
+    const res = await t.http().post('/api/files').set('Origin', 'https://app.example.com').set('Authorization', `Bearer ${t.adminToken}`).send(Buffer.from('x')).expect(201);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(res.headers['access-control-expose-headers']).toContain('Location');
+    expect(res.headers['access-control-expose-headers']).toContain('Content-Disposition');
+  });
+
+  it('gives other origins no CORS headers', async () => {
+    const res = await t.http().get('/health').set('Origin', 'https://evil.example.com').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('CORS is off by default', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sends no CORS headers at all', async () => {
+    const res = await t.http().get('/health').set('Origin', 'https://app.example.com').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
