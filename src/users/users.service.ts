@@ -7,7 +7,11 @@ import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { Role } from '../auth/permissions.js';
+import { TtlCache } from '../common/cache/ttl-cache.js';
 import { User } from './user.entity.js';
+
+/** How long a looked-up user is reused by this instance (deletions and role changes here take effect at once). */
+const USER_CACHE_MS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,6 +20,8 @@ export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UsersService.name);
   /** Verified against when the username is unknown, so both failures take the same time. */
   private dummyHash?: Promise<string>;
+  /** Every authenticated request looks its user up: reuse the answer for a moment. */
+  private readonly recent = new TtlCache<User>(USER_CACHE_MS);
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -35,8 +41,13 @@ export class UsersService implements OnApplicationBootstrap {
     else this.logger.warn(`Created the admin user '${adminUsername}' with the generated password: ${password} (shown once; set ADMIN_PASSWORD to choose it)`);
   }
 
-  findById(id: string): Promise<User | null> {
-    return UUID.test(id) ? this.users.findOneBy({ id }) : Promise.resolve(null);
+  async findById(id: string): Promise<User | null> {
+    if (!UUID.test(id)) return null;
+    const cached = this.recent.get(id);
+    if (cached) return cached;
+    const user = await this.users.findOneBy({ id });
+    if (user) this.recent.set(id, user);
+    return user;
   }
 
   findByUsername(username: string): Promise<User | null> {
@@ -47,6 +58,7 @@ export class UsersService implements OnApplicationBootstrap {
   async setRoles(user: User, roles: string[]): Promise<User> {
     if (user.roles.length === roles.length && user.roles.every((role, i) => role === roles[i])) return user;
     await this.users.update({ id: user.id }, { roles });
+    this.recent.delete(user.id);
     return Object.assign(user, { roles });
   }
 
@@ -92,11 +104,15 @@ export class UsersService implements OnApplicationBootstrap {
     return this.users.findAndCount({ order: { username: 'ASC' }, take: limit, skip: offset });
   }
 
-  /** Their files stay (owner cleared) for admins to manage; their tokens stop working at once. */
+  /**
+   * Their files stay (owner cleared) for admins to manage; their tokens stop working at once on this instance, and
+   * within USER_CACHE_MS on the others.
+   */
   async delete(id: string, actingUserId: string): Promise<void> {
     if (id === actingUserId) throw new DomainError(ErrorCode.Conflict, 'You cannot delete your own account.');
     const user = await this.findById(id);
     if (!user) throw new DomainError(ErrorCode.UserNotFound, `User '${id}' was not found.`);
     await this.users.delete({ id });
+    this.recent.delete(id);
   }
 }

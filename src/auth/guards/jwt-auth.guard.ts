@@ -8,10 +8,11 @@ import { IS_PUBLIC } from '../decorators/auth.decorators.js';
 import { HasuraHeadersAuthenticator } from '../hasura/hasura-headers.authenticator.js';
 
 /**
- * Tried in order; each judges only its own kind of token and passes the rest on: API tokens (`stw_…`), our HS256
- * JWTs, then RS256/ES256 JWTs of the external identity provider (when JWT_JWKS_URI is set).
+ * Tried in order; each judges only its own kind of token and passes the rest on: our HS256 JWTs first (the most
+ * common, so most requests stop at the first), API tokens (`stw_…`), then RS256/ES256 JWTs of the external identity
+ * provider (when JWT_JWKS_URI is set).
  */
-const STRATEGIES = ['api-token', 'jwt', 'idp-jwt'];
+const STRATEGIES = ['jwt', 'api-token', 'idp-jwt'];
 
 /** Global guard: every route needs a valid token unless it is marked `@Public()`. */
 @Injectable()
