@@ -11,7 +11,9 @@ RUN npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev
 
 FROM node:20-slim
+# UV_THREADPOOL_SIZE: every upload holds a libuv thread through its fsync; Node's default of 4 queues the rest.
 ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=16 \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data

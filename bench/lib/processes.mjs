@@ -50,6 +50,8 @@ export async function startService({ dist, dataDir, databaseUrl, password, nodeA
     ADMIN_PASSWORD: password,
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
     LOG_LEVEL: 'warn',
+    // As `npm start` and the Dockerfile run it: uploads hold libuv threads through fsync.
+    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
     DATABASE_URL: databaseUrl, // undefined: the embedded default, whatever the caller's environment says
   };
   const args = nodeArgs.length ? ['--import', EXIT_NORMALLY, ...nodeArgs] : [];

@@ -26,16 +26,9 @@ export interface UploadChunk {
   sha256: string;
 }
 
-export interface NewUploadSession {
-  ownerId: string;
-  uploadId: string;
-  fileId: string;
-  filename: string;
-  contentType: string;
-  chunksTotal: number;
-  chunkSize: number | null;
+export type NewUploadSession = Pick<UploadSession, 'ownerId' | 'uploadId' | 'fileId' | 'filename' | 'contentType' | 'chunksTotal' | 'chunkSize'> & {
   expirySeconds: number;
-}
+};
 
 /** What recording one chunk came to. */
 export type ChunkRecord =
