@@ -16,7 +16,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   const json = express.json({ limit: config.http.jsonBodyLimit });
   // Body parsing is off in NestFactory.create: JSON is parsed here for every route but the raw uploads.
   app.use((req: Request, res: Response, next: NextFunction) => (isRawUploadRoute(req) ? next() : json(req, res, next)));
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.http.trustProxy);
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
   app.set('case sensitive routing', true);

@@ -29,6 +29,8 @@ export abstract class AppConfig {
     jsonBodyLimit: string;
     /** Browser origins allowed to call the API (CORS); empty: none, `['*']`: any. */
     corsOrigins: string[];
+    /** Express `trust proxy`: which hops' X-Forwarded-* headers to believe. */
+    trustProxy: string | boolean;
   };
   /** Root of everything kept on local disk: embedded database, local blobs, dev secrets. */
   abstract readonly dataDir: string;
@@ -53,6 +55,11 @@ export abstract class AppConfig {
   abstract readonly uploads: { maxBytes: number; expirySeconds: number };
   /** `cacheControl`: the Cache-Control of file downloads (`private` by default: files are per-user). */
   abstract readonly downloads: { cacheControl: string };
-  abstract readonly storage: { driver: StorageDriver; s3?: S3Settings };
+  abstract readonly storage: {
+    driver: StorageDriver;
+    s3?: S3Settings;
+    /** Authorised downloads answer 302 to a short-lived presigned URL of the object store (S3 only). */
+    presignedDownloads: boolean;
+  };
   abstract readonly log: { level: string };
 }

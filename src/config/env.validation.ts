@@ -125,6 +125,14 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   S3_FORCE_PATH_STYLE?: boolean;
+
+  /** Only with STORAGE_DRIVER=s3 (checked in validateEnv). */
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  STORAGE_PRESIGNED_DOWNLOADS?: boolean;
+
+  @IsOptional()
+  @IsIn(['loopback', 'uniquelocal', 'linklocal', 'true', 'false'], { message: 'TRUST_PROXY must be loopback, uniquelocal, linklocal, true or false' })
+  TRUST_PROXY?: string;
 }
 
 export class ConfigValidationError extends Error {
@@ -137,8 +145,12 @@ export function validateEnv(raw: Record<string, string | undefined>): Environmen
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(EnvironmentVariables, cleaned);
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  // Rules between variables, which decorators on one property do not express.
+  if (env.STORAGE_PRESIGNED_DOWNLOADS === true && env.STORAGE_DRIVER !== 's3') {
+    lines.push('  STORAGE_PRESIGNED_DOWNLOADS: needs STORAGE_DRIVER=s3 (local files cannot be presigned)');
+  }
+  if (lines.length > 0) {
     throw new ConfigValidationError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return env;

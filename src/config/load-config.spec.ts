@@ -44,3 +44,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).nodeEnv).toBe('production');
   });
 });
+
+describe('loadConfig: rules between variables', () => {
+  it('presigned downloads need the S3 driver', () => {
+    expect(() => loadConfig({ STORAGE_PRESIGNED_DOWNLOADS: 'true' })).toThrow(/STORAGE_PRESIGNED_DOWNLOADS: needs STORAGE_DRIVER=s3/);
+    expect(loadConfig({ STORAGE_PRESIGNED_DOWNLOADS: 'true', STORAGE_DRIVER: 's3', S3_BUCKET: 'files' }).storage.presignedDownloads).toBe(true);
+    expect(loadConfig({}).storage.presignedDownloads).toBe(false);
+  });
+
+  it('TRUST_PROXY: loopback by default, booleans and Express presets accepted', () => {
+    expect(loadConfig({}).http.trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'uniquelocal' }).http.trustProxy).toBe('uniquelocal');
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+  });
+});

@@ -19,6 +19,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       host: env.HOST ?? '0.0.0.0',
       jsonBodyLimit: '100kb',
       corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      trustProxy: env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY === 'false' ? false : (env.TRUST_PROXY ?? 'loopback'),
     },
     dataDir: resolve(env.DATA_DIR ?? './data'),
     database: {
@@ -47,6 +48,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     downloads: { cacheControl: env.CACHE_CONTROL?.trim() || 'private' },
     storage: {
       driver: env.STORAGE_DRIVER ?? 'local',
+      presignedDownloads: env.STORAGE_PRESIGNED_DOWNLOADS ?? false,
       s3:
         env.STORAGE_DRIVER === 's3'
           ? {

@@ -12,7 +12,7 @@ describe('S3 settings', () => {
 
   it('ignores S3 settings for the local driver', () => {
     const config = loadConfig({ STORAGE_DRIVER: 'local' });
-    expect(config.storage).toEqual({ driver: 'local', s3: undefined });
+    expect(config.storage).toEqual({ driver: 'local', s3: undefined, presignedDownloads: false });
   });
 
   it('rejects an unknown driver, naming STORAGE_DRIVER', () => {

@@ -22,6 +22,9 @@ export interface UploadInput {
   id?: string;
 }
 
+/** Long enough to start a download, short enough that a leaked URL is soon useless. */
+const PRESIGNED_URL_TTL_SECONDS = 60;
+
 /** Every rule about files, whichever API dialect the request came through. */
 @Injectable()
 export class FilesService {
@@ -90,6 +93,15 @@ export class FilesService {
     const file = await this.find(id);
     if (!(await this.canRead(principal, file))) throw forbidden(`You do not have READ permission on file '${id}'.`);
     return file;
+  }
+
+  /**
+   * A short-lived URL at which the object store serves the file itself, when STORAGE_PRESIGNED_DOWNLOADS is on and
+   * the provider can make one; undefined otherwise. Only for a file the caller was allowed to read.
+   */
+  async presignedDownloadUrl(file: FileMeta, contentDisposition: string): Promise<string | undefined> {
+    if (!this.config.storage.presignedDownloads || !this.storage.presignedUrl) return undefined;
+    return this.storage.presignedUrl(file.storageKey, PRESIGNED_URL_TTL_SECONDS, { contentType: file.contentType, contentDisposition });
   }
 
   /** Opens the file's bytes (or one range of them) for a caller who may read it. */

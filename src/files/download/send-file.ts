@@ -24,7 +24,8 @@ function setCachingHeaders(res: Response, validators: Validators, cacheControl: 
 
 /**
  * Answers GET or HEAD for a file the caller may read (permission checked by the caller of this). The one download
- * path of every API dialect: preconditions (412/304), Range (206/416), safe-serving headers, then the bytes.
+ * path of every API dialect: a redirect to the object store when presigned downloads are on, else preconditions
+ * (412/304), Range (206/416), safe-serving headers, then the bytes.
  * `options` defaults to the request's `?disposition=` and `?download=`. HEAD gets the same status and headers
  * and no body. Every decision is made before the first header is set, so an error answer carries none of them.
  */
@@ -35,6 +36,15 @@ export async function sendFile(
   file: FileMeta,
   options: DownloadOptions = parseDownloadOptions(req.query ?? {}),
 ): Promise<void> {
+  if (req.method === 'GET') {
+    // STORAGE_PRESIGNED_DOWNLOADS: the object store serves the bytes (and Range, conditionals) itself.
+    const url = await files.presignedDownloadUrl(file, contentDispositionFor(file, options));
+    if (url) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.redirect(302, url);
+      return;
+    }
+  }
   const validators = validatorsOf(file);
   if (evaluatePreconditions(req.headers, validators) === 'not-modified') {
     setCachingHeaders(res, validators, files.downloadCacheControl);
