@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
@@ -12,7 +12,12 @@ import { UsersModule } from './users/users.module.js';
 
 /** The whole service, built from one validated configuration (see `loadConfig`). */
 @Module({})
-export class AppModule {
+export class AppModule implements BeforeApplicationShutdown {
+  /** Nest then closes the HTTP server (letting requests in flight finish), the pool, and the embedded database. */
+  beforeApplicationShutdown(signal?: string): void {
+    new Logger('Shutdown').log(`Shutting down${signal ? ` on ${signal}` : ''}: no new connections, finishing requests in flight`);
+  }
+
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,

