@@ -81,6 +81,25 @@ describe('auth and users', () => {
       await me(token).expect(401);
     });
 
+    // Verified tokens are remembered per instance (VerifiedJwts): that must never stretch a token's life or its text.
+    it('a token accepted a moment ago is refused once it expires', async () => {
+      const exp = now() + 2;
+      const token = jwt({ alg: 'HS256', typ: 'JWT' }, { sub: adminId, iat: now(), exp }, hs256(secret));
+      await me(token).expect(200);
+      await me(token).expect(200);
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+      await me(token).expect(401);
+    });
+
+    it('a remembered token with its signature or payload changed is refused', async () => {
+      const token = jwt({ alg: 'HS256', typ: 'JWT' }, { sub: adminId, iat: now(), exp: now() + 60 }, hs256(secret));
+      await me(token).expect(200);
+      const [header, payload, signature] = token.split('.');
+      const flipped = signature.slice(0, -2) + (signature.at(-2) === 'A' ? 'B' : 'A') + signature.at(-1);
+      await me(`${header}.${payload}.${flipped}`).expect(401);
+      await me(`${header}.${b64url({ sub: adminId, iat: now(), exp: now() + 3600 })}.${signature}`).expect(401);
+    });
+
     it('401 for garbage, a token for a user that does not exist, and no token', async () => {
       await me('garbage').expect(401);
       await me(jwt({ alg: 'HS256' }, { sub: '00000000-0000-4000-8000-000000000000', exp: now() + 60 }, hs256(secret))).expect(401);

@@ -14,6 +14,7 @@ import { resolveJwtSecret } from './jwt-secret.js';
 import { IdpJwtStrategy } from './idp/idp-jwt.strategy.js';
 import { IdpTokenVerifier } from './idp/idp-token-verifier.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { VerifiedJwts } from './verified-jwts.js';
 import { ApiToken } from './tokens/api-token.entity.js';
 import { ApiTokenStrategy } from './tokens/api-token.strategy.js';
 import { ApiTokensController } from './tokens/api-tokens.controller.js';
@@ -37,6 +38,7 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
   providers: [
     AuthService,
     JwtStrategy,
+    VerifiedJwts,
     ApiTokensService,
     ApiTokenStrategy,
     IdpTokenVerifier,

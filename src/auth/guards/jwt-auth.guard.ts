@@ -6,6 +6,9 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { IS_PUBLIC } from '../decorators/auth.decorators.js';
 import { HasuraHeadersAuthenticator } from '../hasura/hasura-headers.authenticator.js';
+import { JwtStrategy } from '../jwt.strategy.js';
+import { tokenOf } from '../strategies/token-strategy.js';
+import { VerifiedJwts } from '../verified-jwts.js';
 
 /**
  * Tried in order; each judges only its own kind of token and passes the rest on: our HS256 JWTs first (the most
@@ -20,6 +23,8 @@ export class JwtAuthGuard extends AuthGuard(STRATEGIES) {
   constructor(
     private readonly reflector: Reflector,
     private readonly hasuraHeaders: HasuraHeadersAuthenticator,
+    private readonly verifiedJwts: VerifiedJwts,
+    private readonly jwtStrategy: JwtStrategy,
   ) {
     super();
   }
@@ -32,6 +37,13 @@ export class JwtAuthGuard extends AuthGuard(STRATEGIES) {
     const trusted = await this.hasuraHeaders.authenticate(request);
     if (trusted) {
       request.user = trusted;
+      return true;
+    }
+    // A token this instance verified a moment ago (the usual case: clients reuse theirs) needs no second check.
+    const token = tokenOf(request);
+    const userId = token === undefined ? undefined : this.verifiedJwts.userIdOf(token);
+    if (userId !== undefined) {
+      request.user = await this.jwtStrategy.principalFor(userId);
       return true;
     }
     return (await super.canActivate(context)) as boolean;

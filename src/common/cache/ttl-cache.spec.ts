@@ -19,4 +19,14 @@ describe('TtlCache', () => {
     cache.delete('c');
     expect(cache.get('c', 1)).toBeUndefined();
   });
+
+  it('keeps an entry until its own expiry, capped by the cache ttl', () => {
+    const cache = new TtlCache<string>(1000);
+    cache.setUntil('short', 'S', 300, 0);
+    cache.setUntil('long', 'L', 5000, 0);
+    expect(cache.get('short', 299)).toBe('S');
+    expect(cache.get('short', 300)).toBeUndefined();
+    expect(cache.get('long', 999)).toBe('L');
+    expect(cache.get('long', 1000)).toBeUndefined();
+  });
 });

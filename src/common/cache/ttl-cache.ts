@@ -21,9 +21,14 @@ export class TtlCache<V> {
   }
 
   set(key: string, value: V, now = Date.now()): void {
+    this.setUntil(key, value, now + this.ttlMs, now);
+  }
+
+  /** An entry that lives until `expires` (epoch ms), but never longer than the cache's `ttlMs`. */
+  setUntil(key: string, value: V, expires: number, now = Date.now()): void {
     // A Map iterates in insertion order: the first key is the oldest.
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, expires: now + this.ttlMs });
+    this.entries.set(key, { value, expires: Math.min(expires, now + this.ttlMs) });
   }
 
   delete(key: string): void {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -11,12 +11,17 @@ import { DigestStream } from '../digest-stream.js';
 import { assertStorageKey } from '../storage-key.js';
 import { ByteRange, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
 
-/**
- * Files on local disk under `root`: `objects/ab/cd/<key>`, written first to `tmp/`, fsynced, then renamed into
- * place, so an object is either whole or absent.
- */
 /** A temp file untouched for this long belongs to no live upload. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * Files on local disk under `root`: `objects/ab/<key>`, written first to `tmp/`, fsynced, then renamed into
+ * place, so an object is either whole or absent.
+ *
+ * One level of 256 folders, made once each: the earlier layout `objects/ab/cd/<key>` (65,536 folders) made a new
+ * folder for almost every upload of a young store, which cost more than the upload's own file. Objects written in
+ * that layout are still found: reads, stats and deletes fall back to it.
+ */
 
 export class LocalStorageProvider extends StorageProvider {
   private readonly logger = new Logger(LocalStorageProvider.name);
@@ -51,7 +56,7 @@ export class LocalStorageProvider extends StorageProvider {
 
   async write(key: string, body: Readable, options: WriteOptions = {}): Promise<StoredObject> {
     const target = this.pathOf(key);
-    const temp = join(this.root, 'tmp', `${randomBytes(12).toString('hex')}.part`);
+    const temp = join(this.root, 'tmp', `${randomUUID()}.part`);
     const digest = new DigestStream(options.maxBytes);
     try {
       // flush: fsync before close, so the rename below publishes only durable bytes.
@@ -65,23 +70,31 @@ export class LocalStorageProvider extends StorageProvider {
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
-    const handle = await open(this.pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new DomainError(ErrorCode.NotFound, `Storage object '${key}' is missing.`);
-      throw error;
-    });
+    const handle = await this.withLegacyFallback(key, (path) => open(path, 'r'));
+    if (!handle) throw new DomainError(ErrorCode.NotFound, `Storage object '${key}' is missing.`);
     return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+    await rm(this.legacyPathOf(key), { force: true });
   }
 
   async stat(key: string): Promise<{ size: number } | null> {
-    const info = await stat(this.pathOf(key)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
+    const info = await this.withLegacyFallback(key, (path) => stat(path));
     return info && { size: info.size };
+  }
+
+  /** `action` on the object's path, else on its path in the earlier layout; null when neither exists. */
+  private async withLegacyFallback<T>(key: string, action: (path: string) => Promise<T>): Promise<T | null> {
+    for (const path of [this.pathOf(key), this.legacyPathOf(key)]) {
+      try {
+        return await action(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return null;
   }
 
   /** Moves a finished temp file into place, making its folder on first use (again if it was removed since). */
@@ -98,8 +111,17 @@ export class LocalStorageProvider extends StorageProvider {
 
   /** The key's path, refusing anything that would land outside the root. */
   private pathOf(key: string): string {
+    return this.inRoot(key, key.slice(0, 2));
+  }
+
+  /** Where the first releases put the key (`objects/ab/cd/<key>`). */
+  private legacyPathOf(key: string): string {
+    return this.inRoot(key, key.slice(0, 2), key.slice(2, 4));
+  }
+
+  private inRoot(key: string, ...folders: string[]): string {
     assertStorageKey(key);
-    const path = resolve(this.root, 'objects', key.slice(0, 2), key.slice(2, 4), key);
+    const path = resolve(this.root, 'objects', ...folders, key);
     if (!path.startsWith(this.root + sep)) throw new DomainError(ErrorCode.Internal, `Storage key escapes the root: '${key}'`);
     return path;
   }
