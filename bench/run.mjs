@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from './lib/args.mjs';
+import { parseArgs, SCENARIOS } from './lib/args.mjs';
 import { createFreshDatabase, embeddedDatabaseUrl, seedFileRows, serverVersion } from './lib/database.mjs';
 import { load } from './lib/load.mjs';
 import { currentRss, peakRss, resetPeakRss, startFloor, startFrameworkFloor, startService, stop } from './lib/processes.mjs';
@@ -222,7 +222,8 @@ async function main() {
     const markdown = renderMarkdown(report);
     printSummary(markdown);
     log(`figures written to ${writeJson(root, stamp, report)}`);
-    if (!options.quick && !options.pg && !process.env.BENCH_NODE_ARGS) {
+    const complete = SCENARIOS.every((s) => options.scenarios.includes(s));
+    if (complete && !options.quick && !options.pg && !process.env.BENCH_NODE_ARGS) {
       writeFileSync(join(root, 'docs', 'performance.md'), markdown);
       log('table written to docs/performance.md');
     }

@@ -28,6 +28,7 @@ describe('browser clients on another origin (CORS_ORIGINS)', () => {
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(res.headers['access-control-expose-headers']).toContain('Location');
     expect(res.headers['access-control-expose-headers']).toContain('Content-Disposition');
+    expect(res.headers['access-control-expose-headers']).toContain('X-Count-Exact');
   });
 
   it('gives other origins no CORS headers', async () => {

@@ -1,5 +1,5 @@
 // Command-line flags of bench/run.mjs.
-const SCENARIOS = ['large', 'upload4k', 'meta', 'listing'];
+export const SCENARIOS = ['large', 'upload4k', 'meta', 'listing'];
 const UNITS = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** "1G", "512M", "64k" or plain bytes. */
@@ -20,7 +20,7 @@ export const USAGE = `Usage: npm run bench -- [--size 1G] [--rounds 3] [--durati
   --only      a comma-separated subset of: ${SCENARIOS.join(', ')}
 Environment: STOWAGE_DIST (compiled service, default dist), BENCH_NODE_ARGS (extra node flags for the service,
 e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_DIR (scratch directory, default under the OS temp dir).
-Only full runs on the embedded default rewrite docs/performance.md; every run writes bench/results/<date>[-pg][-quick].json.`;
+Only full runs (every scenario) on the embedded default rewrite docs/performance.md; every run writes bench/results/<date>[-pg][-quick].json.`;
 
 export function parseArgs(argv) {
   const flags = { pg: false, quick: false };

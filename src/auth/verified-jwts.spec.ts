@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { VerifiedJwts } from './verified-jwts.js';
 
 describe('VerifiedJwts', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('remembers a token until the second of its exp, and by its exact text only', () => {
     jest.useFakeTimers({ now: 1_000_000 });

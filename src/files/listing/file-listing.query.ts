@@ -34,3 +34,17 @@ export function applySortAndPage(qb: SelectQueryBuilder<FileMeta>, query: ListQu
   // limit/offset rather than take/skip: plain SQL paging, no DISTINCT sub-query (there are no joins).
   return qb.limit(query.limit).offset(query.offset);
 }
+
+/** How TypeORM writes the `f` alias's FROM clause (the table name comes from FileMeta's @Entity). */
+const FILE_META_FROM = 'FROM "file_meta" "f"';
+
+/**
+ * Makes a query built on the `f` alias read a random `$percentParam` % of file_meta's pages (TABLESAMPLE SYSTEM)
+ * instead of all of them. REPEATABLE: the same call picks the same pages while the table is unchanged, so repeated
+ * estimates agree. Throws if the FROM clause is not the expected one, rather than sampling the wrong table.
+ */
+export function withPageSample(sql: string, percentParam: number): string {
+  const at = sql.indexOf(FILE_META_FROM);
+  if (at < 0 || sql.indexOf(FILE_META_FROM, at + 1) >= 0) throw new Error(`Cannot sample this query: expected one '${FILE_META_FROM}' in: ${sql}`);
+  return `${sql.slice(0, at + FILE_META_FROM.length)} TABLESAMPLE SYSTEM ($${percentParam}::real) REPEATABLE (0)${sql.slice(at + FILE_META_FROM.length)}`;
+}

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../../auth/principal.js';
 import { FileMeta } from '../file-meta.entity.js';
-import { applyFilters, applySortAndPage } from './file-listing.query.js';
+import { applyFilters, applySortAndPage, withPageSample } from './file-listing.query.js';
 import { FilterCondition, ListQuery } from './list-query.js';
 import { applyVisibility } from './visibility.js';
 
@@ -24,6 +24,35 @@ export class FileListingRepository {
     // COUNT(*) rather than getCount(): no DISTINCT needed without joins, and it can use an index-only scan.
     const row = await this.visible(principal, filters).select('COUNT(*)', 'count').getRawOne<{ count: string }>();
     return Number(row?.count ?? 0);
+  }
+
+  /** The exact count, capped at `limit`: the scan stops at the limit-th match. */
+  async countUpTo(principal: Principal, filters: readonly FilterCondition[], limit: number): Promise<number> {
+    const [inner, params] = this.visible(principal, filters).select('1').limit(limit).getQueryAndParameters();
+    const rows: { count: string }[] = await this.files.query(`SELECT COUNT(*) AS count FROM (${inner}) AS bounded`, params);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** How many visible matching rows a `percent` % sample of file_meta's pages holds (see withPageSample). */
+  async countInSample(principal: Principal, filters: readonly FilterCondition[], percent: number): Promise<number> {
+    const [sql, params] = this.visible(principal, filters).select('COUNT(*)', 'count').getQueryAndParameters();
+    const rows: { count: string }[] = await this.files.query(withPageSample(sql, params.length + 1), [...params, percent]);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /**
+   * file_meta's size in rows as the planner sees it: the last ANALYZE's rows per page times the pages there are now
+   * (so it follows growth since). -1 when the table was never analyzed.
+   */
+  async estimatedTableRows(): Promise<number> {
+    const rows: { rows: number }[] = await this.files.query(
+      `SELECT CASE WHEN relpages > 0 AND reltuples >= 0
+                   THEN reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::int)
+                   ELSE -1 END AS rows
+       FROM pg_class WHERE oid = $1::regclass`,
+      [this.files.metadata.tablePath],
+    );
+    return Number(rows[0]?.rows ?? -1);
   }
 
   /** Up to `batch` of the owner's own files matching the filters (id and storage key only). */

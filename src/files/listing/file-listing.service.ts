@@ -4,6 +4,7 @@ import { Principal } from '../../auth/principal.js';
 import { badRequest, forbidden } from '../../common/errors/domain-error.js';
 import { StorageProvider } from '../../storage/storage-provider.js';
 import { FileMeta } from '../file-meta.entity.js';
+import { EXACT_COUNT_LIMIT, estimateFromSample, FileCount, samplePercent } from './file-count.js';
 import { FileListingRepository } from './file-listing.repository.js';
 import { FilterCondition, ListQuery } from './list-query.js';
 
@@ -24,8 +25,24 @@ export class FileListingService {
     return this.listing.list(principal, query);
   }
 
+  /** The exact number of files the caller may see matching the filters, however long that takes. */
   count(principal: Principal, filters: readonly FilterCondition[]): Promise<number> {
     return this.listing.count(principal, filters);
+  }
+
+  /**
+   * The count for paging (GET /files/count): exact up to EXACT_COUNT_LIMIT, and on a table small enough to count
+   * quickly; otherwise estimated from a page sample, so that its cost stops growing with the table. The sample comes
+   * first: when it alone holds more than EXACT_COUNT_LIMIT matches (real rows, so a proof), it is the only query.
+   */
+  async countForPaging(principal: Principal, filters: readonly FilterCondition[]): Promise<FileCount> {
+    const percent = samplePercent(await this.listing.estimatedTableRows());
+    if (percent === undefined) return { count: await this.listing.count(principal, filters), exact: true };
+    const inSample = await this.listing.countInSample(principal, filters, percent);
+    if (inSample > EXACT_COUNT_LIMIT) return { count: estimateFromSample(inSample, percent, inSample), exact: false };
+    const seen = await this.listing.countUpTo(principal, filters, EXACT_COUNT_LIMIT + 1);
+    if (seen <= EXACT_COUNT_LIMIT) return { count: seen, exact: true };
+    return { count: estimateFromSample(inSample, percent, seen), exact: false };
   }
 
   /**

@@ -44,7 +44,7 @@ export const toAppmixerPartialFile = (session: UploadSession, bytes: number): Ap
 });
 
 export class AppmixerCountDto {
-  @ApiProperty({ example: 2 }) count: number;
+  @ApiProperty({ example: 2, description: 'Matching files: exact up to 1,000, above that possibly an estimate (see the X-Count-Exact header)' }) count: number;
 }
 
 export class AppmixerDeletedDto {

@@ -1,12 +1,13 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../../auth/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { DomainError, badRequest } from '../../../common/errors/domain-error.js';
 import { ErrorCode } from '../../../common/errors/error-code.js';
 import { FilesService } from '../../files.service.js';
+import { EXACT_COUNT_LIMIT } from '../../listing/file-count.js';
 import { FileListingService } from '../../listing/file-listing.service.js';
 import { APPMIXER_FIELD_NAMES } from '../../listing/list-fields.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../listing/list-query.js';
@@ -23,6 +24,9 @@ const FILTER_DOC =
   'Comma-joined terms: `field:value` (equals), `field:~text` (case-insensitive substring; filename, contentType), ' +
   '`field:>n` `field:<n` `field:>=n` `field:<=n` (length, uploadDate). Fields: fileId, filename, contentType, length, ' +
   'uploadDate (ISO 8601), md5, userId. See docs/appmixer-api.md.';
+
+/** Says whether GET /files/count's answer is exact; the body keeps the contract's `{count}` shape. */
+const COUNT_EXACT_HEADER = 'X-Count-Exact';
 
 /** `includeComponentSourceFiles` is accepted for compatibility: there are no component source files here. */
 function checkIncludeComponentSourceFiles(value: unknown): void {
@@ -102,14 +106,29 @@ export class AppmixerFilesController {
 
   @Get('count')
   @RequirePermission(Permission.FileRead)
-  @ApiOperation({ summary: 'How many files GET /files would list with this filter (for paging)' })
+  @ApiOperation({
+    summary: 'How many files GET /files would list with this filter (for paging)',
+    description:
+      `Exact up to ${EXACT_COUNT_LIMIT.toLocaleString('en-US')} files. Above that, on a large installation, an estimate from a sample ` +
+      '(typically within a few per cent); the `X-Count-Exact` header says which. See docs/appmixer-api.md.',
+  })
   @ApiQuery({ name: 'filter', required: false, description: FILTER_DOC })
   @ApiQuery({ name: 'includeComponentSourceFiles', required: false, type: Boolean, description: 'Accepted; changes nothing' })
-  @ApiOkResponse({ type: AppmixerCountDto })
+  @ApiOkResponse({
+    type: AppmixerCountDto,
+    headers: {
+      [COUNT_EXACT_HEADER]: {
+        description: `\`true\` when \`count\` is exact, \`false\` when it is an estimate (only ever above ${EXACT_COUNT_LIMIT.toLocaleString('en-US')})`,
+        schema: { type: 'string', enum: ['true', 'false'] },
+      },
+    },
+  })
   @ApiAppmixerErrors(400, 401, 403)
-  async count(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<AppmixerCountDto> {
+  async count(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<AppmixerCountDto> {
     checkIncludeComponentSourceFiles(query.includeComponentSourceFiles);
-    return { count: await this.listing.count(principal, parseFilter(singleParam('filter', query.filter), APPMIXER_FIELD_NAMES)) };
+    const { count, exact } = await this.listing.countForPaging(principal, parseFilter(singleParam('filter', query.filter), APPMIXER_FIELD_NAMES));
+    res.setHeader(COUNT_EXACT_HEADER, String(exact));
+    return { count };
   }
 
   @Get('metadata/:fileId')
