@@ -27,4 +27,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/src/main.js"]
+# --max-semi-space-size=4: V8 otherwise grows 16 MiB semi-spaces at start-up and keeps them; capped, RSS at rest
+# and through large transfers is ~20 MiB lower, throughput unchanged within noise (README, Operations).
+CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]

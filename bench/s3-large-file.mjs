@@ -4,13 +4,18 @@
 //   npx tsc -p tsconfig.build.json --outDir /tmp/s3bench-dist
 //   node bench/s3-large-file.mjs [sizesMiB=128,1024] [distDir=/tmp/s3bench-dist]
 //
+// BENCH_NODE_ARGS: extra node flags for the service, as in bench/run.mjs; the service always gets the flags
+// `npm start` and the Dockerfile use (PRODUCTION_NODE_ARGS).
+// Peaks are per phase (VmHWM reset in between): boot, login (one argon2 verify holds 64 MiB while it runs), upload,
+// download; "lifetime" is the highest of them.
+//
 // Each size gets a fresh service process (VmHWM is a per-process peak). The database is the embedded PostgreSQL
 // (its own processes, not counted) unless BENCH_DATABASE_URL is set.
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
+import { PRODUCTION_NODE_ARGS } from './lib/processes.mjs';
 
 const MiB = 1024 * 1024;
 const [sizesArg = '128,1024', distArg = '/tmp/s3bench-dist'] = process.argv.slice(2);
@@ -25,6 +31,7 @@ const sizes = sizesArg.split(',').map((s) => Number(s) * MiB);
 const dist = resolve(distArg);
 const repo = resolve(import.meta.dirname, '..');
 const ADMIN_PASSWORD = 'bench-admin-password';
+const nodeArgs = [...PRODUCTION_NODE_ARGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
 /** The compiled dist lives outside the repo: give it the repo's package.json (ESM) and node_modules. */
 async function prepareDist() {
@@ -71,7 +78,7 @@ async function startService(s3) {
     S3_FORCE_PATH_STYLE: 'true',
     ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   };
-  const child = spawn(process.execPath, [join(dist, 'src/main.js')], { cwd: dataDir, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'src/main.js')], { cwd: dataDir, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
@@ -141,22 +148,30 @@ async function bucketFilesOnDisk(s3) {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
+/** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so each phase gets its own peak. */
+async function resetPeak(pid) {
+  await writeFile(`/proc/${pid}/clear_refs`, '5');
+}
+
 async function runOnce(s3, size) {
   const service = await startService(s3);
   const pid = service.child.pid;
   let peakRss = 0;
   const sampler = setInterval(() => memory(pid).then((m) => (peakRss = Math.max(peakRss, m.rssMiB)), () => {}), 100);
   try {
+    const booted = await memory(pid);
     const login = await fetch(`${service.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
     const { token } = await login.json();
-    const booted = await memory(pid);
+    const loggedIn = await memory(pid);
 
+    await resetPeak(pid);
     let t = performance.now();
     const up = await upload(service.url, token, size);
     const upSeconds = (performance.now() - t) / 1000;
     const afterUpload = await memory(pid);
     if (up.file.size !== size || up.file.sha256 !== up.sha256) throw new Error(`stored ${up.file.size} bytes, sha256 ${up.file.sha256}; sent ${size}, ${up.sha256}`);
 
+    await resetPeak(pid);
     t = performance.now();
     const down = await download(service.url, token, up.file.id);
     const downSeconds = (performance.now() - t) / 1000;
@@ -166,15 +181,18 @@ async function runOnce(s3, size) {
     const del = await fetch(`${service.url}/api/files/${up.file.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
     if (del.status !== 204) throw new Error(`delete answered ${del.status}`);
 
+    const mib = (n) => +n.toFixed(1);
     return {
       sizeMiB: size / MiB,
-      uploadMBps: +(size / 1e6 / upSeconds).toFixed(1),
-      downloadMBps: +(size / 1e6 / downSeconds).toFixed(1),
-      rssAfterBootMiB: +booted.rssMiB.toFixed(1),
-      peakRssAfterBootMiB: +booted.hwmMiB.toFixed(1),
-      peakRssAfterUploadMiB: +afterUpload.hwmMiB.toFixed(1),
-      peakRssAfterDownloadMiB: +afterDownload.hwmMiB.toFixed(1),
-      sampledPeakRssMiB: +peakRss.toFixed(1),
+      uploadMBps: mib(size / 1e6 / upSeconds),
+      downloadMBps: mib(size / 1e6 / downSeconds),
+      rssAfterBootMiB: mib(booted.rssMiB),
+      peakRssBootMiB: mib(booted.hwmMiB),
+      peakRssLoginMiB: mib(loggedIn.hwmMiB),
+      peakRssUploadMiB: mib(afterUpload.hwmMiB),
+      peakRssDownloadMiB: mib(afterDownload.hwmMiB),
+      peakRssLifetimeMiB: mib(Math.max(loggedIn.hwmMiB, afterUpload.hwmMiB, afterDownload.hwmMiB)),
+      sampledPeakRssMiB: mib(peakRss),
     };
   } finally {
     clearInterval(sampler);
@@ -193,7 +211,8 @@ try {
     results.push(result);
     console.log(
       `${result.sizeMiB} MiB: up ${result.uploadMBps} MB/s, down ${result.downloadMBps} MB/s; ` +
-        `peak RSS (VmHWM) after boot ${result.peakRssAfterBootMiB} MiB, after upload ${result.peakRssAfterUploadMiB} MiB, after download ${result.peakRssAfterDownloadMiB} MiB`,
+        `peak RSS (VmHWM) at boot ${result.peakRssBootMiB} MiB, through login ${result.peakRssLoginMiB} MiB, ` +
+        `during upload ${result.peakRssUploadMiB} MiB, during download ${result.peakRssDownloadMiB} MiB (lifetime ${result.peakRssLifetimeMiB} MiB)`,
     );
   }
   const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import argon2 from 'argon2';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { ADMIN, startTestApp, TestApp } from './support/test-app.js';
 
 const b64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -43,6 +45,17 @@ describe('auth and users', () => {
       const wrong = await t.http().post('/api/auth/login').send({ username: 'admin', password: 'nope-nope' }).expect(401);
       const unknown = await t.http().post('/api/auth/login').send({ username: 'ghost', password: 'nope-nope' }).expect(401);
       expect(wrong.body.detail).toBe(unknown.body.detail);
+    });
+
+    it('a password hashed with older, costlier settings still logs in, and is rehashed with the current ones', async () => {
+      const user = await t.createUser(['viewer']);
+      const db = t.app.get(DataSource);
+      await db.query('UPDATE users SET password_hash = $1 WHERE id = $2', [await argon2.hash(user.password), user.id]);
+      await t.http().post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200);
+      const [{ password_hash: rehashed }] = await db.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
+      expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      await t.http().post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200);
+      await t.http().post('/api/auth/login').send({ username: user.username, password: 'not-the-password' }).expect(401);
     });
 
     it('400 for a missing field, an extra field or malformed JSON', async () => {

@@ -39,6 +39,9 @@ const EXIT_NORMALLY = `data:text/javascript,${encodeURIComponent(
   'const kill = process.kill.bind(process); process.kill = (pid, sig) => (pid === process.pid ? process.exit(0) : kill(pid, sig));',
 )}`;
 
+/** The node flags `npm start` and the Dockerfile run the service with (README, Operations). */
+export const PRODUCTION_NODE_ARGS = ['--max-semi-space-size=4'];
+
 export async function startService({ dist, dataDir, databaseUrl, password, nodeArgs }) {
   const port = await freePort();
   const env = {
@@ -54,7 +57,7 @@ export async function startService({ dist, dataDir, databaseUrl, password, nodeA
     UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
     DATABASE_URL: databaseUrl, // undefined: the embedded default, whatever the caller's environment says
   };
-  const args = nodeArgs.length ? ['--import', EXIT_NORMALLY, ...nodeArgs] : [];
+  const args = [...PRODUCTION_NODE_ARGS, ...(nodeArgs.length ? ['--import', EXIT_NORMALLY, ...nodeArgs] : [])];
   return startNode('service', [resolve(dist, 'src/main.js')], { env, cwd: dataDir, port, readyPath: '/health', nodeArgs: args });
 }
 

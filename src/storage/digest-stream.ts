@@ -8,7 +8,7 @@ import { StoredObject } from './storage-provider.js';
 export class DigestStream extends Transform {
   private readonly sha256: Hash = createHash('sha256');
   private readonly md5: Hash = createHash('md5');
-  // Not called `size`: lib-storage reads `Body.size` as the body's total length.
+  // Not called `size`: an SDK that finds `Body.size` takes it for the body's total length.
   private bytesSeen = 0;
 
   constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {

@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -8,6 +7,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { Role } from '../auth/permissions.js';
 import { TtlCache } from '../common/cache/ttl-cache.js';
+import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';
 
 /** How long a looked-up user is reused by this instance (deletions and role changes here take effect at once). */
@@ -22,6 +22,7 @@ export class UsersService implements OnApplicationBootstrap {
   private dummyHash?: Promise<string>;
   /** Every authenticated request looks its user up: reuse the answer for a moment. */
   private readonly recent = new TtlCache<User>(USER_CACHE_MS);
+  private readonly passwords = new PasswordHasher();
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -65,15 +66,21 @@ export class UsersService implements OnApplicationBootstrap {
   async verifyPassword(username: string, password: string): Promise<User | null> {
     const user = await this.users.findOneBy({ username });
     if (!user) {
-      this.dummyHash ??= argon2.hash(randomBytes(16).toString('hex'));
-      await argon2.verify(await this.dummyHash, password);
+      this.dummyHash ??= this.passwords.hash(randomBytes(16).toString('hex'));
+      await this.passwords.verify(await this.dummyHash, password);
       return null;
     }
-    return (await argon2.verify(user.passwordHash, password)) ? user : null;
+    if (!(await this.passwords.verify(user.passwordHash, password))) return null;
+    if (this.passwords.isOutdated(user.passwordHash)) {
+      // Made with older, costlier settings: the next logins of this user use the current ones.
+      user.passwordHash = await this.passwords.hash(password);
+      await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
+    }
+    return user;
   }
 
   async create(username: string, password: string, roles: string[]): Promise<User> {
-    const passwordHash = await argon2.hash(password);
+    const passwordHash = await this.passwords.hash(password);
     try {
       return await this.users.save(this.users.create({ username, passwordHash, roles }));
     } catch (error) {

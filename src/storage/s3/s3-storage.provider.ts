@@ -6,7 +6,6 @@ import {
   HeadObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Logger } from '@nestjs/common';
 import { Readable, pipeline } from 'node:stream';
@@ -16,11 +15,16 @@ import type { S3Settings } from '../../config/app-config.js';
 import { DigestStream } from '../digest-stream.js';
 import { assertStorageKey } from '../storage-key.js';
 import { ByteRange, PresignOptions, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
+import { MultipartUpload } from './multipart-upload.js';
+import { PartBufferPool } from './part-buffer-pool.js';
 
 const MiB = 1024 * 1024;
-/** Parts in flight per upload: memory per upload stays near QUEUE_SIZE x part size, whatever the file size. */
-const QUEUE_SIZE = 4;
-const MIN_PART_SIZE = 8 * MiB;
+/**
+ * Parts in flight per upload. An upload holds (QUEUE_SIZE + 1) part buffers whatever the file size, and the provider
+ * keeps that many for reuse: 20 MiB at S3's minimum part size. Three in flight overlap S3's per-request latency.
+ */
+const QUEUE_SIZE = 3;
+const MIN_PART_SIZE = 5 * MiB;
 /** S3 allows 10,000 parts; keep a margin so the part size always covers maxBytes. */
 const MAX_PARTS = 9_000;
 
@@ -58,10 +62,12 @@ export function createS3Client(settings: S3Settings): S3Client {
 
 /**
  * Objects in one S3 bucket, under their storage key. Uploads stream through a `DigestStream` into a multipart upload
- * (a single PUT for small bodies); a failed upload is aborted so no object and no parts remain.
+ * (a single PUT for small bodies, see `MultipartUpload`); a failed upload is aborted so no object and no parts remain.
  */
 export class S3StorageProvider extends StorageProvider {
   private readonly logger = new Logger(S3StorageProvider.name);
+  /** By part size; in practice one, as maxBytes comes from MAX_UPLOAD_BYTES. Idle, each keeps one upload's worth. */
+  private readonly partPools = new Map<number, PartBufferPool>();
 
   constructor(
     private readonly client: S3Client,
@@ -90,16 +96,10 @@ export class S3StorageProvider extends StorageProvider {
     const digest = new DigestStream(options.maxBytes);
     // pipeline (not pipe) so a client abort on `body` errors `digest`, which fails the upload.
     pipeline(body, digest, () => undefined);
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: digest },
-      queueSize: QUEUE_SIZE,
-      partSize: this.partSizeFor(options.maxBytes),
-      // We abort ourselves: the SDK's own abort would replace the original error (e.g. PAYLOAD_TOO_LARGE) with its own.
-      leavePartsOnError: true,
-    });
+    const parts = this.partsFor(options.maxBytes);
+    const upload = new MultipartUpload({ client: this.client, bucket: this.bucket, key, queueSize: QUEUE_SIZE, parts });
     try {
-      await upload.done();
+      await upload.upload(digest);
       return digest.result();
     } catch (error) {
       digest.destroy();
@@ -150,10 +150,12 @@ export class S3StorageProvider extends StorageProvider {
     return getSignedUrl(this.client, command, { expiresIn: ttlSeconds });
   }
 
-  /** Big enough that maxBytes fits in S3's 10,000 parts; small enough to keep memory flat. */
-  private partSizeFor(maxBytes = Number.POSITIVE_INFINITY): number {
-    if (!Number.isFinite(maxBytes)) return MIN_PART_SIZE;
-    return Math.max(MIN_PART_SIZE, Math.ceil(maxBytes / MAX_PARTS / MiB) * MiB);
+  /** Part buffers big enough that maxBytes fits in S3's 10,000 parts; small enough to keep memory flat. */
+  private partsFor(maxBytes = Number.POSITIVE_INFINITY): PartBufferPool {
+    const partSize = Number.isFinite(maxBytes) ? Math.max(MIN_PART_SIZE, Math.ceil(maxBytes / MAX_PARTS / MiB) * MiB) : MIN_PART_SIZE;
+    let pool = this.partPools.get(partSize);
+    if (!pool) this.partPools.set(partSize, (pool = new PartBufferPool(partSize, QUEUE_SIZE + 1)));
+    return pool;
   }
 
   /** Aborts the multipart upload (dropping its parts) and removes any object a lost response may have left. */
