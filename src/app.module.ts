@@ -21,7 +21,9 @@ export class AppModule implements BeforeApplicationShutdown {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StorageModule, UsersModule, AuthModule, FilesModule, HealthModule],
+      // FilesModule before the others: Express tries routes in the order they were registered, and the file routes
+      // carry nearly all the traffic (their paths overlap no other module's).
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, StorageModule, FilesModule, UsersModule, AuthModule, HealthModule],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }

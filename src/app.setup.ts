@@ -11,11 +11,14 @@ function isRawUploadRoute(req: Request): boolean {
   return req.method === 'POST' && (req.path === '/api/files' || req.path === '/v1/file' || req.path.startsWith('/v1/file/'));
 }
 
+/** As body-parser's own test: a request without Content-Length or Transfer-Encoding has no body to parse. */
+const hasBody = (req: Request): boolean => req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+
 /** Everything main.ts and the e2e tests share about how the HTTP app is put together. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
   const json = express.json({ limit: config.http.jsonBodyLimit });
   // Body parsing is off in NestFactory.create: JSON is parsed here for every route but the raw uploads.
-  app.use((req: Request, res: Response, next: NextFunction) => (isRawUploadRoute(req) ? next() : json(req, res, next)));
+  app.use((req: Request, res: Response, next: NextFunction) => (!hasBody(req) || isRawUploadRoute(req) ? next() : json(req, res, next)));
   app.set('trust proxy', config.http.trustProxy);
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.

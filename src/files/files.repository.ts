@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query.js';
 import { FileMeta } from './file-meta.entity.js';
 
 interface FileMetaRow {
@@ -33,9 +34,11 @@ const toFileMeta = (row: FileMetaRow): FileMeta =>
 export class FilesRepository {
   constructor(@InjectRepository(FileMeta) private readonly files: Repository<FileMeta>) {}
 
-  /** Plain SQL: this runs on every file request, and TypeORM's find machinery costs more than the query. */
+  /** A prepared statement: this runs on every file request, and TypeORM's find machinery costs more than the query. */
   async findById(id: string): Promise<FileMeta | null> {
-    const rows: FileMetaRow[] = await this.files.query(
+    const rows = await preparedQuery<FileMetaRow>(
+      this.files.manager.connection,
+      'stowage_file_meta_by_id',
       `SELECT id, filename, content_type, size, sha256, md5, storage_key, owner_id, created_at FROM file_meta WHERE id = $1`,
       [id],
     );
@@ -47,11 +50,13 @@ export class FilesRepository {
   }
 
   /**
-   * Inserts (never updates): a taken id fails with the unique violation 23505. Plain SQL for the same reason as
+   * Inserts (never updates): a taken id fails with the unique violation 23505. Prepared for the same reason as
    * findById: every upload runs it, and TypeORM's insert builder cost more than the statement.
    */
   async insert(file: FileMeta): Promise<FileMeta> {
-    const [row]: Pick<FileMetaRow, 'created_at'>[] = await this.files.query(
+    const [row] = await preparedQuery<Pick<FileMetaRow, 'created_at'>>(
+      this.files.manager.connection,
+      'stowage_file_meta_insert',
       `INSERT INTO file_meta (id, filename, content_type, size, sha256, md5, storage_key, owner_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING created_at`,
       [file.id, file.filename, file.contentType, file.size, file.sha256, file.md5, file.storageKey, file.ownerId],
