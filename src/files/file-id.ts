@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../common/random/pooled-random-bytes.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** A server-made file id: 130 random bits as 26 lowercase base32 characters (URL-safe, like MOLGENIS ids). */
 export function newFileId(): string {
-  const bytes = randomBytes(17);
+  const bytes = pooledRandomBytes(17);
   let bits = 0;
   let value = 0;
   let id = '';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../common/random/pooled-random-bytes.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 
@@ -6,7 +6,7 @@ const KEY_PATTERN = /^[a-z0-9]{2,128}$/;
 
 /** A fresh, random object key (128 bits, lowercase hex). Never derived from a file id or a filename. */
 export function newStorageKey(): string {
-  return randomBytes(16).toString('hex');
+  return pooledRandomBytes(16).toString('hex');
 }
 
 /** Providers call this on every key they are handed: defence in depth against a key that could address a path. */
