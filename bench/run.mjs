@@ -184,7 +184,7 @@ async function benchListing(service, token, databaseUrl) {
       runs.push(await load(`listing: round ${round + 1}/${options.rounds} ${q.path}`, { url: service.url + q.path, connections: 1, duration: options.duration, headers }));
       log(`listing: ${q.path}: p50 ${fmt(runs.at(-1).p50, 1)} ms, p99 ${fmt(runs.at(-1).p99, 1)} ms, ${runs.at(-1).errors} errors`);
     }
-    measured.push({ ...q, status: res.status, p50: summarize(runs.map((r) => r.p50)), p99: summarize(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0) });
+    measured.push({ ...q, status: res.status, countExact: res.headers.get('x-count-exact') ?? undefined, p50: summarize(runs.map((r) => r.p50)), p99: summarize(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0) });
   }
   return { rows: options.rows, seedSeconds, queries: measured };
 }

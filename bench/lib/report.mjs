@@ -72,11 +72,14 @@ function rateRows(label, row, target) {
   ];
 }
 
+/** Counts say in X-Count-Exact whether they are exact or a sampled estimate (docs/appmixer-api.md). */
+const countKind = (q) => (q.countExact === 'false' ? ', answer: an estimate' : q.countExact === 'true' ? ', answer: exact' : '');
+
 function listingRows(listing) {
   if (!listing) return [];
   if (listing.pending) return [`| Listing over ${fmt(listing.rows)} rows | pending: ${listing.pending} | | | | |`];
   return listing.queries.map(
-    (q) => `| \`${q.path}\` over ${fmt(listing.rows)} rows: p50 / p99 (ms) | ${fmt(q.p50.median, 1)} / ${fmtRange(q.p99, 1)} | | | | ${q.target} |`,
+    (q) => `| \`${q.path}\` over ${fmt(listing.rows)} rows: p50 / p99 (ms)${countKind(q)} | ${fmt(q.p50.median, 1)} / ${fmtRange(q.p99, 1)} | | | | ${q.target} |`,
   );
 }
 
