@@ -14,8 +14,8 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load } from './lib/load.mjs';
-import { startFloor, startFrameworkFloor, startService, stop } from './lib/processes.mjs';
+import { load, smallUploadRequest } from './lib/load.mjs';
+import { login, startFloor, startFrameworkFloor, startService, stop } from './lib/processes.mjs';
 import { fmt, log, summarize } from './lib/stats.mjs';
 import { uploadLarge } from './lib/transfer.mjs';
 
@@ -69,11 +69,10 @@ async function measure(label, pid, request, duration) {
 function scenarios(sides, token, fixtureIds) {
   const auth = { Authorization: `Bearer ${token}` };
   const body = randomBytes(4096);
-  const upload = (url, headers) => ({ url, connections: 16, method: 'POST', body, expectStatus: 201, headers: { ...headers, 'Content-Type': 'application/octet-stream', 'x-molgenis-filename': 'small.bin' } });
   return {
     upload4k: [
-      { name: 'service', pid: sides.service.pid, request: upload(`${sides.service.url}/api/files`, auth) },
-      { name: 'floor', pid: sides.floor.pid, request: upload(`${sides.floor.url}/files`, {}) },
+      { name: 'service', pid: sides.service.pid, request: smallUploadRequest(`${sides.service.url}/api/files`, auth, body) },
+      { name: 'floor', pid: sides.floor.pid, request: smallUploadRequest(`${sides.floor.url}/files`, {}, body) },
     ],
     meta: [
       { name: 'service', pid: sides.service.pid, request: { url: `${sides.service.url}/api/files/${fixtureIds.service}`, connections: 32, headers: auth } },
@@ -92,8 +91,7 @@ async function runBuild(dist, options, figures) {
     sides.service = await startService({ dist, dataDir: join(scratch, 'service'), password, nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) });
     sides.floor = await startFloor(benchDir, join(scratch, 'floor'));
     sides.framework = await startFrameworkFloor(benchDir);
-    const login = await fetch(`${sides.service.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
-    const { token } = await login.json();
+    const token = await login(sides.service, password);
     const fixture = await uploadLarge(`${sides.service.url}/api/files`, { Authorization: `Bearer ${token}` }, 4096, 'fixture');
     const all = scenarios(sides, token, { service: fixture.id });
     for (const scenario of options.only) {

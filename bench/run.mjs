@@ -7,8 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, SCENARIOS } from './lib/args.mjs';
 import { createFreshDatabase, embeddedDatabaseUrl, seedFileRows, serverVersion } from './lib/database.mjs';
-import { load } from './lib/load.mjs';
-import { currentRss, peakRss, resetPeakRss, startFloor, startFrameworkFloor, startService, stop } from './lib/processes.mjs';
+import { load, smallUploadRequest } from './lib/load.mjs';
+import { currentRss, login, peakRss, resetPeakRss, startFloor, startFrameworkFloor, startService, stop } from './lib/processes.mjs';
 import { describeMachine, printSummary, renderMarkdown, writeJson } from './lib/report.mjs';
 import { fmt, log, ratio, summarize } from './lib/stats.mjs';
 import { downloadLarge, uploadLarge, warmFile } from './lib/transfer.mjs';
@@ -123,7 +123,7 @@ async function benchUploads4k(both) {
   const body = randomBytes(4096);
   const target = (side) => ({
     name: side.name,
-    request: { url: side.upload, connections: 16, method: 'POST', body, expectStatus: 201, headers: { ...side.headers, 'Content-Type': 'application/octet-stream', 'x-molgenis-filename': 'small.bin' } },
+    request: smallUploadRequest(side.upload, side.headers, body),
   });
   const { runs, summary } = await rateRounds('4 KiB uploads', [target(both.service), target(both.floor)]);
   return {
@@ -187,12 +187,6 @@ async function benchListing(service, token, databaseUrl) {
     measured.push({ ...q, status: res.status, countExact: res.headers.get('x-count-exact') ?? undefined, p50: summarize(runs.map((r) => r.p50)), p99: summarize(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0) });
   }
   return { rows: options.rows, seedSeconds, queries: measured };
-}
-
-async function login(service, password) {
-  const res = await fetch(`${service.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
-  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
-  return (await res.json()).token;
 }
 
 async function main() {

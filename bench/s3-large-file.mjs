@@ -6,7 +6,7 @@
 //
 // BENCH_NODE_ARGS: extra node flags for the service, as in bench/run.mjs; the service always gets the flags
 // `npm start` and the Dockerfile use (PRODUCTION_NODE_ARGS).
-// Peaks are per phase (VmHWM reset in between): boot, login (one argon2 verify holds 64 MiB while it runs), upload,
+// Peaks are per phase (VmHWM reset in between): boot, login (one argon2 verify holds 19 MiB while it runs; hashes of earlier releases 64 MiB), upload,
 // download; "lifetime" is the highest of them.
 //
 // Each size gets a fresh service process (VmHWM is a per-process peak). The database is the embedded PostgreSQL
@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
-import { PRODUCTION_NODE_ARGS } from './lib/processes.mjs';
+import { login, PRODUCTION_NODE_ARGS } from './lib/processes.mjs';
 
 const MiB = 1024 * 1024;
 const [sizesArg = '128,1024', distArg = '/tmp/s3bench-dist'] = process.argv.slice(2);
@@ -160,8 +160,7 @@ async function runOnce(s3, size) {
   const sampler = setInterval(() => memory(pid).then((m) => (peakRss = Math.max(peakRss, m.rssMiB)), () => {}), 100);
   try {
     const booted = await memory(pid);
-    const login = await fetch(`${service.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    const { token } = await login.json();
+    const token = await login(service, ADMIN_PASSWORD);
     const loggedIn = await memory(pid);
 
     await resetPeak(pid);

@@ -61,6 +61,13 @@ export async function startService({ dist, dataDir, databaseUrl, password, nodeA
   return startNode('service', [resolve(dist, 'src/main.js')], { env, cwd: dataDir, port, readyPath: '/health', nodeArgs: args });
 }
 
+/** Logs in as the admin a benchmark started the service with; returns the bearer token. */
+export async function login(service, password) {
+  const res = await fetch(`${service.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
+  return (await res.json()).token;
+}
+
 export async function startFloor(benchDir, dataDir) {
   const port = await freePort();
   return startNode('floor', [join(benchDir, 'floor-server.mjs'), dataDir, String(port)], { cwd: dataDir, port, readyPath: '/' });
