@@ -140,15 +140,21 @@ describe('native Files API (/api/files)', () => {
       expect(await partialUploads(t.config)).toEqual([]);
     });
 
-    it('handles concurrent uploads, each stored whole under its own id', async () => {
+    it('handles concurrent uploads, each stored whole under its own id and name (their rows share INSERTs)', async () => {
+      // Names with what an array literal escapes: the rows of concurrent uploads go to the database as arrays.
+      const names = ['a,b.txt', '{braces}.txt', 'say "hi".txt', 'back\\slash.txt', 'NULL', 'ünï 日本.txt', ' ', 'x'.repeat(1000)];
       const bodies = Array.from({ length: 12 }, (_, i) => Buffer.alloc(20_000 + i * 97, i));
-      const results = await Promise.all(bodies.map((b) => upload(editor.token, b)));
+      const filename = (i: number) => names[i % names.length];
+      const results = await Promise.all(bodies.map((b, i) => upload(editor.token, b, { 'x-molgenis-filename': encodeURIComponent(filename(i)) })));
       const ids = new Set(results.map((r) => r.body.id));
       expect(ids.size).toBe(bodies.length);
-      results.forEach((r, i) => {
+      for (const [i, r] of results.entries()) {
         expect(r.status).toBe(201);
         expect(r.body.sha256).toBe(sha256(bodies[i]));
-      });
+        const meta = await t.http().get(`/api/files/${r.body.id}`).set(auth(editor.token)).expect(200);
+        expect(meta.body).toEqual(r.body);
+        expect(meta.body.filename).toBe(filename(i).trim() || 'unknown');
+      }
     });
 
     it('401 without or with bad credentials', async () => {

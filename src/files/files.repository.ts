@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { InsertBatcher } from '../database/insert-batcher.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { FileMeta } from './file-meta.entity.js';
 
@@ -32,6 +33,9 @@ const toFileMeta = (row: FileMetaRow): FileMeta =>
 /** Queries on file metadata, and nothing else: the rules are in FilesService. */
 @Injectable()
 export class FilesRepository {
+  /** Concurrent uploads share one INSERT and one commit: see InsertBatcher. */
+  private readonly batcher = new InsertBatcher((files: FileMeta[]) => this.insertAll(files));
+
   constructor(@InjectRepository(FileMeta) private readonly files: Repository<FileMeta>) {}
 
   /** A prepared statement: this runs on every file request, and TypeORM's find machinery costs more than the query. */
@@ -50,19 +54,37 @@ export class FilesRepository {
   }
 
   /**
-   * Inserts (never updates): a taken id fails with the unique violation 23505. Prepared for the same reason as
-   * findById: every upload runs it, and TypeORM's insert builder cost more than the statement.
+   * Inserts (never updates): a taken id fails with the unique violation 23505. Concurrent inserts are grouped
+   * into one statement and one commit, prepared for the same reason as findById.
    */
   async insert(file: FileMeta): Promise<FileMeta> {
-    const [row] = await preparedQuery<Pick<FileMetaRow, 'created_at'>>(
-      this.files.manager.connection,
-      'stowage_file_meta_insert',
-      `INSERT INTO file_meta (id, filename, content_type, size, sha256, md5, storage_key, owner_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING created_at`,
-      [file.id, file.filename, file.contentType, file.size, file.sha256, file.md5, file.storageKey, file.ownerId],
-    );
-    file.createdAt = row.created_at;
+    file.createdAt = await this.batcher.insert(file);
     return file;
+  }
+
+  /** One statement for many rows (the arrays unnest in step); answers each row's created_at, in the rows' order. */
+  private async insertAll(files: FileMeta[]): Promise<Date[]> {
+    const column = <T>(pick: (file: FileMeta) => T) => files.map(pick);
+    const rows = await preparedQuery<Pick<FileMetaRow, 'id' | 'created_at'>>(
+      this.files.manager.connection,
+      'stowage_file_meta_insert_many',
+      `INSERT INTO file_meta (id, filename, content_type, size, sha256, md5, storage_key, owner_id)
+       SELECT * FROM unnest($1::varchar[], $2::text[], $3::varchar[], $4::bigint[], $5::char(64)[], $6::char(32)[], $7::varchar[], $8::uuid[])
+       RETURNING id, created_at`,
+      [
+        column((f) => f.id),
+        column((f) => f.filename),
+        column((f) => f.contentType),
+        column((f) => f.size),
+        column((f) => f.sha256),
+        column((f) => f.md5),
+        column((f) => f.storageKey),
+        column((f) => f.ownerId),
+      ],
+    );
+    // RETURNING's order is not promised: match rows by id (unique within a batch that succeeded).
+    const createdAt = new Map(rows.map((row) => [row.id, row.created_at]));
+    return files.map((f) => createdAt.get(f.id)!);
   }
 
   /** Deletes the row; false when it was already gone (a concurrent delete). */

@@ -4,30 +4,50 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { StoredObject } from './storage-provider.js';
 
-/** Passes bytes through while counting them, hashing them (sha256 + md5) and enforcing a size limit. */
-export class DigestStream extends Transform {
+/** Counts and hashes (sha256 + md5) bytes fed to it in order, enforcing a size limit. */
+export class Digest {
   private readonly sha256: Hash = createHash('sha256');
   private readonly md5: Hash = createHash('md5');
-  // Not called `size`: an SDK that finds `Body.size` takes it for the body's total length.
   private bytesSeen = 0;
 
-  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {
+  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {}
+
+  /** Throws PAYLOAD_TOO_LARGE once the bytes seen pass the limit. */
+  update(chunk: Buffer): void {
+    this.bytesSeen += chunk.length;
+    if (this.bytesSeen > this.maxBytes) throw new DomainError(ErrorCode.PayloadTooLarge, `The file is larger than the limit of ${this.maxBytes} bytes.`);
+    this.sha256.update(chunk);
+    this.md5.update(chunk);
+  }
+
+  /** Call once, after the last chunk. */
+  result(): StoredObject {
+    return { size: this.bytesSeen, sha256: this.sha256.digest('hex'), md5: this.md5.digest('hex') };
+  }
+}
+
+/** A `Digest` as a pass-through stream, for sinks that take a stream (S3). */
+export class DigestStream extends Transform {
+  // Not called `size`: an SDK that finds `Body.size` takes it for the body's total length.
+  private readonly digest: Digest;
+
+  constructor(maxBytes?: number) {
     super();
+    this.digest = new Digest(maxBytes);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytesSeen += chunk.length;
-    if (this.bytesSeen > this.maxBytes) {
-      callback(new DomainError(ErrorCode.PayloadTooLarge, `The file is larger than the limit of ${this.maxBytes} bytes.`));
+    try {
+      this.digest.update(chunk);
+    } catch (error) {
+      callback(error as Error);
       return;
     }
-    this.sha256.update(chunk);
-    this.md5.update(chunk);
     callback(null, chunk);
   }
 
   /** Call once the stream has finished. */
   result(): StoredObject {
-    return { size: this.bytesSeen, sha256: this.sha256.digest('hex'), md5: this.md5.digest('hex') };
+    return this.digest.result();
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { newStorageKey } from './storage-key.js';
@@ -150,6 +150,16 @@ export function describeStorageContract(name: string, setup: () => Promise<Stora
       await expect(provider.write(key, stream)).rejects.toThrow('client went away');
       expect(await provider.stat(key)).toBeNull();
       expect(await store.keys()).not.toContain(key);
+      expect(await store.leftovers()).toEqual([]);
+    });
+
+    it('fails cleanly when the body fails before the provider reads a byte (a multipart part refused early)', async () => {
+      const key = newStorageKey();
+      const body = new PassThrough();
+      const write = provider.write(key, body);
+      body.destroy(new Error('second file part')); // at once: before any await inside write()
+      await expect(write).rejects.toThrow('second file part');
+      expect(await provider.stat(key)).toBeNull();
       expect(await store.leftovers()).toEqual([]);
     });
 
