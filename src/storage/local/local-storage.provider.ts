@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DomainError } from '../../common/errors/domain-error.js';
@@ -127,9 +127,10 @@ export class LocalStorageProvider extends StorageProvider {
 /**
  * Streams `body` into a new file through `digest`, then fsyncs it, so that a rename publishes only durable bytes.
  * A plain loop over one file handle rather than pipeline() into a WriteStream: the same system calls with far fewer
- * objects and events, which is most of what a small upload costs. Leaving the loop early (an error, a client abort,
- * the size limit) destroys `body` as pipeline() would (a server request without its socket, so an error response can
- * still be sent); if the file cannot even be opened, `body` is left unread for the caller's error handling.
+ * objects and events, which is most of what a small upload costs. One write stays in flight while the next chunk is
+ * read and hashed, since hashing, not the disk, bounds a large upload. Leaving the loop early (an error, a client
+ * abort, the size limit) destroys `body` as pipeline() would (a server request without its socket, so an error
+ * response can still be sent); if the file cannot even be opened, `body` is left unread for the caller's error handling.
  */
 async function writeDurably(path: string, body: Readable, digest: Digest): Promise<void> {
   // The loop starts listening to `body` only once the file is open; an error before then must not go unheard (an
@@ -137,13 +138,22 @@ async function writeDurably(path: string, body: Readable, digest: Digest): Promi
   const meanwhile = () => {};
   body.on('error', meanwhile);
   const file = await open(path, 'wx', 0o640).finally(() => body.off('error', meanwhile));
+  let writing: Promise<void> = Promise.resolve();
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       digest.update(chunk);
-      for (let offset = 0; offset < chunk.length; ) offset += (await file.write(chunk, offset)).bytesWritten;
+      await writing;
+      writing = writeAll(file, chunk);
+      writing.catch(() => {}); // handled: its error surfaces at the next await
     }
+    await writing;
     await file.sync();
   } finally {
+    await writing.catch(() => {}); // never close a file under a write
     await file.close();
   }
+}
+
+async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
+  for (let offset = 0; offset < chunk.length; ) offset += (await file.write(chunk, offset)).bytesWritten;
 }
