@@ -12,8 +12,12 @@ RUN npx tsc -p tsconfig.build.json \
 
 FROM node:20-slim
 # UV_THREADPOOL_SIZE: every upload holds a libuv thread through its fsync; Node's default of 4 queues the rest.
+# MALLOC_*: glibc's malloc otherwise keeps freed transfer buffers in its heaps (1 GiB through S3: peak RSS
+# ~200 -> ~177 MiB; README, Operations).
 ENV NODE_ENV=production \
     UV_THREADPOOL_SIZE=16 \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data

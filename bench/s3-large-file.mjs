@@ -4,8 +4,8 @@
 //   npx tsc -p tsconfig.build.json --outDir /tmp/s3bench-dist
 //   node bench/s3-large-file.mjs [sizesMiB=128,1024] [distDir=/tmp/s3bench-dist]
 //
-// BENCH_NODE_ARGS: extra node flags for the service, as in bench/run.mjs; the service always gets the flags
-// `npm start` and the Dockerfile use (PRODUCTION_NODE_ARGS).
+// BENCH_NODE_ARGS: extra node flags for the service, as in bench/run.mjs; the service always gets the flags and
+// environment `npm start` and the Dockerfile use (PRODUCTION_NODE_ARGS, PRODUCTION_ENV).
 // Peaks are per phase (VmHWM reset in between): boot, login (one argon2 verify holds 19 MiB while it runs; hashes of earlier releases 64 MiB), upload,
 // download; "lifetime" is the highest of them.
 //
@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
-import { login, PRODUCTION_NODE_ARGS } from './lib/processes.mjs';
+import { login, PRODUCTION_ENV, PRODUCTION_NODE_ARGS } from './lib/processes.mjs';
 
 const MiB = 1024 * 1024;
 const [sizesArg = '128,1024', distArg = '/tmp/s3bench-dist'] = process.argv.slice(2);
@@ -76,6 +76,7 @@ async function startService(s3) {
     S3_ACCESS_KEY_ID: 'S3RVER',
     S3_SECRET_ACCESS_KEY: 'S3RVER',
     S3_FORCE_PATH_STYLE: 'true',
+    ...PRODUCTION_ENV,
     ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   };
   const child = spawn(process.execPath, [...nodeArgs, join(dist, 'src/main.js')], { cwd: dataDir, env, stdio: ['ignore', 'inherit', 'inherit'] });

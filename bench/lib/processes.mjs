@@ -42,6 +42,16 @@ const EXIT_NORMALLY = `data:text/javascript,${encodeURIComponent(
 /** The node flags `npm start` and the Dockerfile run the service with (README, Operations). */
 export const PRODUCTION_NODE_ARGS = ['--max-semi-space-size=4'];
 
+/**
+ * The environment `npm start` and the Dockerfile give it: uploads hold libuv threads through fsync; glibc's malloc
+ * settings keep it from hoarding freed transfer buffers (README, Operations). The caller's own values win.
+ */
+export const PRODUCTION_ENV = {
+  UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+  MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
+};
+
 export async function startService({ dist, dataDir, databaseUrl, password, nodeArgs }) {
   const port = await freePort();
   const env = {
@@ -53,8 +63,7 @@ export async function startService({ dist, dataDir, databaseUrl, password, nodeA
     ADMIN_PASSWORD: password,
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
     LOG_LEVEL: 'warn',
-    // As `npm start` and the Dockerfile run it: uploads hold libuv threads through fsync.
-    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
+    ...PRODUCTION_ENV,
     DATABASE_URL: databaseUrl, // undefined: the embedded default, whatever the caller's environment says
   };
   const args = [...PRODUCTION_NODE_ARGS, ...(nodeArgs.length ? ['--import', EXIT_NORMALLY, ...nodeArgs] : [])];
