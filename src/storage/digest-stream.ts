@@ -28,7 +28,7 @@ export class Digest {
 
 /** A `Digest` as a pass-through stream, for sinks that take a stream (S3). */
 export class DigestStream extends Transform {
-  // Not called `size`: an SDK that finds `Body.size` takes it for the body's total length.
+  // Nothing here may be called `size`: an SDK that finds `Body.size` takes it for the body's total length.
   private readonly digest: Digest;
 
   constructor(maxBytes?: number) {
