@@ -119,8 +119,10 @@ figures. Where the time goes, what was fixed and what is suggested: [performance
 - **Request rates.** autocannon (programmatic API), ${options.duration} s per run after a short unrecorded warm-up:
   4 KiB raw-body uploads at 16 connections (\`POST /api/files\`, Bearer token); metadata \`GET /api/files/{id}\` of one
   file at 32 connections. Rates count 2xx answers only; errors are socket errors, timeouts and non-2xx answers.
-- **Listing.** ${fmt(options.rows)} \`file_meta\` rows seeded with one \`INSERT … SELECT generate_series\` per 100,000 rows,
-  then \`ANALYZE\`; 1 % of the filenames contain \`x\`. Latency is measured with one connection (sequential requests).
+- **Listing.** The rows the upload scenarios left are deleted first (all newer than the seeded ones and none
+  matching the filter, they would sit on top of the newest-first walk). Then ${fmt(options.rows)} \`file_meta\` rows are seeded with one
+  \`INSERT … SELECT generate_series\` per 100,000 rows, then \`VACUUM (ANALYZE)\`; 1 % of the filenames contain \`x\`.
+  Latency is measured with one connection (sequential requests).
 `;
 }
 
