@@ -22,11 +22,18 @@ export class FileAccessPolicy {
   constructor(private readonly grants: FileGrantsRepository) {}
 
   async accessTo(principal: Principal, file: FileMeta): Promise<FileAccess> {
-    if (principal.isAdmin) return FileAccess.Write;
-    if (file.ownerId !== null && file.ownerId === principal.userId) return capByRoles(principal, FileAccess.Write);
+    const known = this.accessWithoutGrants(principal, file);
+    if (known !== undefined) return known;
     const granted = await this.grants.permissionsFor(file.id, principal.userId, principal.roles);
     const level = granted.includes(GrantPermission.Write) ? FileAccess.Write : granted.length > 0 ? FileAccess.Read : FileAccess.None;
     return capByRoles(principal, level);
+  }
+
+  /** The access of an admin or of the owner, known without looking up grants; undefined for anyone else. */
+  accessWithoutGrants(principal: Principal, file: FileMeta): FileAccess | undefined {
+    if (principal.isAdmin) return FileAccess.Write;
+    if (file.ownerId !== null && file.ownerId === principal.userId) return capByRoles(principal, FileAccess.Write);
+    return undefined;
   }
 
   async canRead(principal: Principal, file: FileMeta): Promise<boolean> {

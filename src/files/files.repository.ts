@@ -39,14 +39,13 @@ export class FilesRepository {
   constructor(@InjectRepository(FileMeta) private readonly files: Repository<FileMeta>) {}
 
   /** A prepared statement: this runs on every file request, and TypeORM's find machinery costs more than the query. */
-  async findById(id: string): Promise<FileMeta | null> {
-    const rows = await preparedQuery<FileMetaRow>(
+  findById(id: string): Promise<FileMeta | null> {
+    return preparedQuery<FileMetaRow>(
       this.files.manager.connection,
       'stowage_file_meta_by_id',
       `SELECT id, filename, content_type, size, sha256, md5, storage_key, owner_id, created_at FROM file_meta WHERE id = $1`,
       [id],
-    );
-    return rows.length ? toFileMeta(rows[0]) : null;
+    ).then((rows) => (rows.length ? toFileMeta(rows[0]) : null));
   }
 
   existsById(id: string): Promise<boolean> {

@@ -29,24 +29,32 @@ export class JwtAuthGuard extends AuthGuard(STRATEGIES) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  // Not async: on the usual request (a token verified a moment ago, its user cached) the answer is known at once, and
+  // Nest awaits only a guard that returns a promise. A metadata GET made ~8 promises fewer this way.
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    // Only with HASURA_TRUST_HEADERS: a gateway's X-Hasura-* headers stand in for the token on /v1/file.
     const request = context.switchToHttp().getRequest<Request>();
-    const trusted = await this.hasuraHeaders.authenticate(request);
-    if (trusted) {
-      request.user = trusted;
-      return true;
-    }
+    // Only with HASURA_TRUST_HEADERS: a gateway's X-Hasura-* headers stand in for the token on /v1/file.
+    if (this.hasuraHeaders.appliesTo(request)) return this.authenticateByHeaders(request);
     // A token this instance verified a moment ago (the usual case: clients reuse theirs) needs no second check.
     const token = tokenOf(request);
     const userId = token === undefined ? undefined : this.verifiedJwts.userIdOf(token);
-    if (userId !== undefined) {
-      request.user = await this.jwtStrategy.principalFor(userId);
+    if (userId === undefined) return super.canActivate(context) as Promise<boolean>;
+    const known = this.jwtStrategy.recentPrincipalFor(userId);
+    if (known) {
+      request.user = known;
       return true;
     }
-    return (await super.canActivate(context)) as boolean;
+    return this.jwtStrategy.principalFor(userId).then((principal) => {
+      request.user = principal;
+      return true;
+    });
+  }
+
+  private async authenticateByHeaders(request: Request): Promise<boolean> {
+    request.user = await this.hasuraHeaders.authenticate(request);
+    return true;
   }
 
   override handleRequest<T>(error: unknown, user: T, info: unknown): T {

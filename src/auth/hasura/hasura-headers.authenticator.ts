@@ -25,11 +25,15 @@ export class HasuraHeadersAuthenticator {
     private readonly users: UsersService,
   ) {}
 
-  /** The caller the headers name, or undefined when they do not apply (trust off, another API, no header). */
+  /** Whether the headers name the caller: trust is on, the request is for /v1/file and carries X-Hasura-User-Id. */
+  appliesTo(req: Request): boolean {
+    return this.config.auth.trustHasuraHeaders && req.headers[HASURA_USER_ID_HEADER] !== undefined && dialectOf(req.path) === 'hasura';
+  }
+
+  /** The caller the headers name, or undefined when they do not apply (see appliesTo). */
   async authenticate(req: Request): Promise<HasuraPrincipal | undefined> {
-    if (!this.config.auth.trustHasuraHeaders || dialectOf(req.path) !== 'hasura') return undefined;
+    if (!this.appliesTo(req)) return undefined;
     const externalId = req.headers[HASURA_USER_ID_HEADER];
-    if (externalId === undefined) return undefined;
     if (typeof externalId !== 'string' || !EXTERNAL_ID.test(externalId)) {
       throw new DomainError(ErrorCode.Unauthenticated, 'X-Hasura-User-Id must be 1-57 of A-Z a-z 0-9 . _ @ -');
     }
