@@ -14,8 +14,11 @@ export class FilenameStatistics1764000000400 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE file_meta ALTER COLUMN filename SET STATISTICS 1000`);
-    // Existing installations get the finer histogram now rather than at the next autoanalyze.
-    await q.query(`ANALYZE file_meta (filename)`);
+    // Existing installations get the finer histogram now rather than at the next autoanalyze. Not a new, empty one:
+    // statistics saying "empty" make every pooled connection's prepared id lookup a sequential scan, which it keeps
+    // while the table grows, until autovacuum's next ANALYZE (docs/performance-profile.md, fourth pass).
+    const [{ populated }] = await q.query(`SELECT EXISTS (SELECT 1 FROM file_meta) AS populated`);
+    if (populated) await q.query(`ANALYZE file_meta (filename)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
