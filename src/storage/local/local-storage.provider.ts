@@ -11,6 +11,8 @@ import { ByteRange, StorageProvider, StoredObject, WriteOptions } from '../stora
 
 /** A temp file untouched for this long belongs to no live upload. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Bytes per read of a download (see read()). */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Files on local disk under `root`: `objects/ab/<key>`, written first to `tmp/`, fsynced, then renamed into
@@ -69,7 +71,9 @@ export class LocalStorageProvider extends StorageProvider {
   async read(key: string, range?: ByteRange): Promise<Readable> {
     const handle = await this.withLegacyFallback(key, (path) => open(path, 'r'));
     if (!handle) throw new DomainError(ErrorCode.NotFound, `Storage object '${key}' is missing.`);
-    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+    // 256 KiB reads instead of the default 64 KiB: a 1 GiB download went from 0.83x to 1.05x of the bench floor's
+    // MB/s (each read and socket write has a fixed cost); it holds at most 192 KiB more per download.
+    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async delete(key: string): Promise<void> {
