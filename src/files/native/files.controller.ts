@@ -47,9 +47,10 @@ export class FilesController {
   @ApiHeader({ name: 'Content-Length', required: false, description: 'Body size; bodies over MAX_UPLOAD_BYTES get 413 before they are read' })
   @ApiCreatedResponse({ type: MolgenisFileDto, description: 'Stored; Location names the new file', headers: { Location: { description: 'URL of the new file', schema: { type: 'string' } } } })
   @ApiErrors(400, 401, 403, 413, 415, 503, 507)
-  async upload(@Req() req: Request, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal: Principal): Promise<MolgenisFileDto> {
+  async upload(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MolgenisFileDto> {
+    // The caller from req, as in get(): a @CurrentPrincipal parameter would pass through the global pipes.
     const { contentType, declaredSize } = readRawUploadHeaders(req, 'see the Appmixer API at /files for multipart uploads.');
-    const file = await this.files.upload(principal, {
+    const file = await this.files.upload(req.user as Principal, {
       body: req,
       filename: decodeFilename(req.headers['x-molgenis-filename'] as string | undefined),
       contentType,
