@@ -22,7 +22,8 @@ describe('query plans on a fresh database', () => {
       const plan = (await runner.query(`EXPLAIN EXECUTE lookup_by_id('abc')`)) as { 'QUERY PLAN': string }[];
       expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan using \S+ on file_meta/);
     } finally {
-      await runner.query(`DEALLOCATE ALL`).catch(() => undefined);
+      // The connection goes back to the app's pool: leave it as it was.
+      await runner.query(`DEALLOCATE ALL; RESET plan_cache_mode`).catch(() => undefined);
       await runner.release();
     }
   });

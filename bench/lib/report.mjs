@@ -114,8 +114,8 @@ figures. Where the time goes, what was fixed and what is suggested: [performance
   delete is several times slower), and every large file is read once before its download round (page cache).
 - **Large transfers.** One client request of ${fmt(options.size / MiB)} MiB made from a reused 1 MiB buffer (upload) or
   read and discarded (download); MB/s = 10⁶ bytes per second. Downloads go A, B, B, A within a round and each side's
-  figure is its two together: the first download after the uploads is slower whichever side makes it. Peak RSS is the service's \`VmHWM\` from
-  \`/proc/<pid>/status\`, reset before each transfer through \`/proc/<pid>/clear_refs\`; a transfer of
+  figure is its two together: the first download after the uploads is slower whichever side makes it. Peak RSS is
+  the service's \`VmHWM\` from \`/proc/<pid>/status\`, reset before each transfer through \`/proc/<pid>/clear_refs\`; a transfer of
   ${fmt((results.large?.rss.service.probe.size ?? 0) / MiB)} MiB is measured first to show the peak does not grow with size.
 - **Request rates.** autocannon (programmatic API), ${options.duration} s per run after a short unrecorded warm-up:
   4 KiB raw-body uploads at 16 connections (\`POST /api/files\`, Bearer token); metadata \`GET /api/files/{id}\` of one
