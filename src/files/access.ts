@@ -22,11 +22,7 @@ export class FileAccessPolicy {
   constructor(private readonly grants: FileGrantsRepository) {}
 
   async accessTo(principal: Principal, file: FileMeta): Promise<FileAccess> {
-    const known = this.accessWithoutGrants(principal, file);
-    if (known !== undefined) return known;
-    const granted = await this.grants.permissionsFor(file.id, principal.userId, principal.roles);
-    const level = granted.includes(GrantPermission.Write) ? FileAccess.Write : granted.length > 0 ? FileAccess.Read : FileAccess.None;
-    return capByRoles(principal, level);
+    return this.accessWithoutGrants(principal, file) ?? this.accessByGrants(principal, file);
   }
 
   /** The access of an admin or of the owner, known without looking up grants; undefined for anyone else. */
@@ -34,6 +30,13 @@ export class FileAccessPolicy {
     if (principal.isAdmin) return FileAccess.Write;
     if (file.ownerId !== null && file.ownerId === principal.userId) return capByRoles(principal, FileAccess.Write);
     return undefined;
+  }
+
+  /** The access grants give a caller who is neither an admin nor the owner (see accessWithoutGrants). */
+  async accessByGrants(principal: Principal, file: FileMeta): Promise<FileAccess> {
+    const granted = await this.grants.permissionsFor(file.id, principal.userId, principal.roles);
+    const level = granted.includes(GrantPermission.Write) ? FileAccess.Write : granted.length > 0 ? FileAccess.Read : FileAccess.None;
+    return capByRoles(principal, level);
   }
 
   async canRead(principal: Principal, file: FileMeta): Promise<boolean> {

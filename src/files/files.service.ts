@@ -92,7 +92,7 @@ export class FilesService {
   async get(principal: Principal, id: string): Promise<FileMeta> {
     const file = await this.find(id);
     // The owner's and an admin's access is known without a lookup; awaiting it anyway costs the busiest route promises.
-    const access = this.access.accessWithoutGrants(principal, file) ?? (await this.access.accessTo(principal, file));
+    const access = this.access.accessWithoutGrants(principal, file) ?? (await this.access.accessByGrants(principal, file));
     if (access < FileAccess.Read) throw forbidden(`You do not have READ permission on file '${id}'.`);
     return file;
   }
@@ -121,11 +121,6 @@ export class FilesService {
     await this.storage.delete(file.storageKey).catch((e) => this.logger.error(`Deleted file ${id} but not its object ${file.storageKey}: ${e}`));
     this.logger.log(`Deleted file ${id} for ${principal.username}`);
     return file;
-  }
-
-  /** Owner, admin or a READ/WRITE grant (to the user or one of their roles): see FileAccessPolicy. */
-  canRead(principal: Principal, file: FileMeta): Promise<boolean> {
-    return this.access.canRead(principal, file);
   }
 
   /** Owner, admin or a WRITE grant: see FileAccessPolicy. */

@@ -49,7 +49,7 @@ export class UsersService implements OnApplicationBootstrap {
 
   async findById(id: string): Promise<User | null> {
     if (!UUID.test(id)) return null;
-    const cached = this.recent.get(id);
+    const cached = this.recentById(id);
     if (cached) return cached;
     const user = await this.users.findOneBy({ id });
     if (user) this.recent.set(id, user);
