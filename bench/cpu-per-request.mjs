@@ -75,8 +75,16 @@ function scenarios(sides, token, fixtureIds) {
       { name: 'floor', pid: sides.floor.pid, request: smallUploadRequest(`${sides.floor.url}/files`, {}, body) },
     ],
     meta: [
-      { name: 'service', pid: sides.service.pid, request: { url: `${sides.service.url}/api/files/${fixtureIds.service}`, connections: 32, headers: auth } },
-      { name: 'framework floor', pid: sides.framework.pid, request: { url: `${sides.framework.url}/api/files/${fixtureIds.service}`, connections: 32 } },
+      {
+        name: 'service',
+        pid: sides.service.pid,
+        request: { url: `${sides.service.url}/api/files/${fixtureIds.service}`, connections: 32, headers: auth },
+      },
+      {
+        name: 'framework floor',
+        pid: sides.framework.pid,
+        request: { url: `${sides.framework.url}/api/files/${fixtureIds.service}`, connections: 32 },
+      },
     ],
   };
 }
@@ -88,7 +96,12 @@ async function runBuild(dist, options, figures) {
   const password = randomBytes(12).toString('base64url');
   const sides = {};
   try {
-    sides.service = await startService({ dist, dataDir: join(scratch, 'service'), password, nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+    sides.service = await startService({
+      dist,
+      dataDir: join(scratch, 'service'),
+      password,
+      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    });
     sides.floor = await startFloor(benchDir, join(scratch, 'floor'));
     sides.framework = await startFrameworkFloor(benchDir);
     const token = await login(sides.service, password);
@@ -100,7 +113,9 @@ async function runBuild(dist, options, figures) {
         const key = `${scenario} ${target.name} ${target.name === 'service' ? dist : ''}`.trim();
         const m = await measure(key, target.pid, target.request, options.duration);
         (figures[key] ??= []).push(m);
-        log(`${key}: ${fmt(m.rate)}/s, CPU per request ${fmt(m.all)} µs (main thread ${fmt(m.main)}, PostgreSQL ${fmt(m.pg)}), ${m.errors} errors`);
+        log(
+          `${key}: ${fmt(m.rate)}/s, CPU per request ${fmt(m.all)} µs (main thread ${fmt(m.main)}, PostgreSQL ${fmt(m.pg)}), ${m.errors} errors`,
+        );
       }
     }
   } finally {
@@ -117,5 +132,7 @@ console.log(`\nMedians of ${options.rounds} rounds × ${options.duration} s (min
 for (const [key, runs] of Object.entries(figures)) {
   const s = (k) => summarize(runs.map((r) => r[k]));
   const range = (k) => `${fmt(s(k).median)} (${fmt(s(k).min)}–${fmt(s(k).max)})`;
-  console.log(`  ${key}: ${range('rate')}/s; process ${range('all')}; main thread ${range('main')}; PostgreSQL ${range('pg')}; errors ${runs.reduce((n, r) => n + r.errors, 0)}`);
+  console.log(
+    `  ${key}: ${range('rate')}/s; process ${range('all')}; main thread ${range('main')}; PostgreSQL ${range('pg')}; errors ${runs.reduce((n, r) => n + r.errors, 0)}`,
+  );
 }

@@ -46,7 +46,14 @@ async function upload(req, res) {
     if (!res.headersSent) sendJson(res, 500, { error: String(error) });
     return;
   }
-  const file = { id, filename: String(req.headers['x-molgenis-filename'] ?? 'unknown'), contentType: req.headers['content-type'] ?? 'application/octet-stream', size, sha256: sha256.digest('hex'), md5: md5.digest('hex') };
+  const file = {
+    id,
+    filename: String(req.headers['x-molgenis-filename'] ?? 'unknown'),
+    contentType: req.headers['content-type'] ?? 'application/octet-stream',
+    size,
+    sha256: sha256.digest('hex'),
+    md5: md5.digest('hex'),
+  };
   files.set(id, file);
   sendJson(res, 201, file);
 }

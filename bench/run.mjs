@@ -26,8 +26,22 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 function sides(service, floor, token) {
   const auth = { Authorization: `Bearer ${token}` };
   return {
-    service: { name: 'service', pid: service.pid, upload: `${service.url}/api/files`, file: (id) => `${service.url}/api/files/${id}`, headers: auth, path: newestObject(join(scratch, 'service', 'files', 'objects')) },
-    floor: { name: 'floor', pid: floor.pid, upload: `${floor.url}/files`, file: (id) => `${floor.url}/files/${id}`, headers: {}, path: (id) => join(scratch, 'floor', 'objects', id) },
+    service: {
+      name: 'service',
+      pid: service.pid,
+      upload: `${service.url}/api/files`,
+      file: (id) => `${service.url}/api/files/${id}`,
+      headers: auth,
+      path: newestObject(join(scratch, 'service', 'files', 'objects')),
+    },
+    floor: {
+      name: 'floor',
+      pid: floor.pid,
+      upload: `${floor.url}/files`,
+      file: (id) => `${floor.url}/files/${id}`,
+      headers: {},
+      path: (id) => join(scratch, 'floor', 'objects', id),
+    },
   };
 }
 
@@ -106,7 +120,12 @@ async function benchLarge(both) {
     upload: { service: summarize(figures.service.up), floor: summarize(figures.floor.up), ratio: perRound('up') },
     download: { service: summarize(figures.service.down), floor: summarize(figures.floor.down), ratio: perRound('down') },
     rss: {
-      service: { upload: summarize(figures.service.rssUp), download: summarize(figures.service.rssDown), probe: { size: probeSize, peak: probePeak }, idle },
+      service: {
+        upload: summarize(figures.service.rssUp),
+        download: summarize(figures.service.rssDown),
+        probe: { size: probeSize, peak: probePeak },
+        idle,
+      },
       floor: { upload: summarize(figures.floor.rssUp), download: summarize(figures.floor.rssDown) },
     },
   };
@@ -124,7 +143,11 @@ async function rateRounds(name, targets) {
       log(`${name}: round ${round + 1}/${options.rounds} ${t.name}: ${fmt(r.okPerSecond)}/s, p99 ${fmt(r.p99)} ms, ${r.errors} errors`);
     }
   }
-  const summary = (list) => ({ rate: summarize(list.map((r) => r.okPerSecond)), p99: summarize(list.map((r) => r.p99)), errors: list.reduce((n, r) => n + r.errors, 0) });
+  const summary = (list) => ({
+    rate: summarize(list.map((r) => r.okPerSecond)),
+    p99: summarize(list.map((r) => r.p99)),
+    errors: list.reduce((n, r) => n + r.errors, 0),
+  });
   return { runs, summary };
 }
 
@@ -190,10 +213,24 @@ async function benchListing(service, token, databaseUrl) {
     log(`listing: ${q.path} -> ${res.status} ${sample}${sample.length === 160 ? '…' : ''}`);
     const runs = [];
     for (let round = 0; round < options.rounds; round++) {
-      runs.push(await load(`listing: round ${round + 1}/${options.rounds} ${q.path}`, { url: service.url + q.path, connections: 1, duration: options.duration, headers }));
+      runs.push(
+        await load(`listing: round ${round + 1}/${options.rounds} ${q.path}`, {
+          url: service.url + q.path,
+          connections: 1,
+          duration: options.duration,
+          headers,
+        }),
+      );
       log(`listing: ${q.path}: p50 ${fmt(runs.at(-1).p50, 1)} ms, p99 ${fmt(runs.at(-1).p99, 1)} ms, ${runs.at(-1).errors} errors`);
     }
-    measured.push({ ...q, status: res.status, countExact: res.headers.get('x-count-exact') ?? undefined, p50: summarize(runs.map((r) => r.p50)), p99: summarize(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0) });
+    measured.push({
+      ...q,
+      status: res.status,
+      countExact: res.headers.get('x-count-exact') ?? undefined,
+      p50: summarize(runs.map((r) => r.p50)),
+      p99: summarize(runs.map((r) => r.p99)),
+      errors: runs.reduce((n, r) => n + r.errors, 0),
+    });
   }
   return { rows: options.rows, seedSeconds, queries: measured };
 }
@@ -221,7 +258,14 @@ async function main() {
     if (run.includes('meta')) results.meta = await benchMetadata(both, procs.frameworkFloor);
     if (run.includes('listing')) results.listing = await benchListing(procs.service, token, databaseUrl);
 
-    const report = { stamp, date: new Date().toISOString(), options, machine: describeMachine(root, scratch), databaseVersion: await serverVersion(databaseUrl), results };
+    const report = {
+      stamp,
+      date: new Date().toISOString(),
+      options,
+      machine: describeMachine(root, scratch),
+      databaseVersion: await serverVersion(databaseUrl),
+      results,
+    };
     const markdown = renderMarkdown(report);
     printSummary(markdown);
     log(`figures written to ${writeJson(root, stamp, report)}`);

@@ -35,7 +35,8 @@ const nodeArgs = [...PRODUCTION_NODE_ARGS, ...(process.env.BENCH_NODE_ARGS ?? ''
 
 /** The compiled dist lives outside the repo: give it the repo's package.json (ESM) and node_modules. */
 async function prepareDist() {
-  if (!existsSync(join(dist, 'src/main.js'))) throw new Error(`${dist}/src/main.js missing: npx tsc -p tsconfig.build.json --outDir ${dist}`);
+  if (!existsSync(join(dist, 'src/main.js')))
+    throw new Error(`${dist}/src/main.js missing: npx tsc -p tsconfig.build.json --outDir ${dist}`);
   await copyFile(join(repo, 'package.json'), join(dist, 'package.json'));
   if (!existsSync(join(dist, 'node_modules'))) await symlink(join(repo, 'node_modules'), join(dist, 'node_modules'));
 }
@@ -79,11 +80,18 @@ async function startService(s3) {
     ...PRODUCTION_ENV,
     ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   };
-  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'src/main.js')], { cwd: dataDir, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'src/main.js')], {
+    cwd: dataDir,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { child, url, dataDir };
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -117,7 +125,12 @@ function upload(url, token, size) {
   return new Promise((res, rej) => {
     const req = request(`${url}/api/files`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream', 'Content-Length': size, 'x-molgenis-filename': 'big.bin' },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': size,
+        'x-molgenis-filename': 'big.bin',
+      },
     });
     req.on('response', async (response) => {
       const chunks = [];
@@ -158,7 +171,14 @@ async function runOnce(s3, size) {
   const service = await startService(s3);
   const pid = service.child.pid;
   let peakRss = 0;
-  const sampler = setInterval(() => memory(pid).then((m) => (peakRss = Math.max(peakRss, m.rssMiB)), () => {}), 100);
+  const sampler = setInterval(
+    () =>
+      memory(pid).then(
+        (m) => (peakRss = Math.max(peakRss, m.rssMiB)),
+        () => {},
+      ),
+    100,
+  );
   try {
     const booted = await memory(pid);
     const token = await login(service, ADMIN_PASSWORD);
@@ -169,7 +189,8 @@ async function runOnce(s3, size) {
     const up = await upload(service.url, token, size);
     const upSeconds = (performance.now() - t) / 1000;
     const afterUpload = await memory(pid);
-    if (up.file.size !== size || up.file.sha256 !== up.sha256) throw new Error(`stored ${up.file.size} bytes, sha256 ${up.file.sha256}; sent ${size}, ${up.sha256}`);
+    if (up.file.size !== size || up.file.sha256 !== up.sha256)
+      throw new Error(`stored ${up.file.size} bytes, sha256 ${up.file.sha256}; sent ${size}, ${up.sha256}`);
 
     await resetPeak(pid);
     t = performance.now();
@@ -215,7 +236,12 @@ try {
         `during upload ${result.peakRssUploadMiB} MiB, during download ${result.peakRssDownloadMiB} MiB (lifetime ${result.peakRssLifetimeMiB} MiB)`,
     );
   }
-  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
   const onDisk = await bucketFilesOnDisk(s3);
   console.log(`after deleting every file: ${listed.KeyCount ?? 0} object(s) listed, ${onDisk.length} file(s) in the bucket's directory`);

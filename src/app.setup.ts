@@ -43,7 +43,18 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
       // What browser clients of the three APIs send and need to read back.
-      exposedHeaders: ['Location', 'Content-Disposition', 'Content-Range', 'Content-Length', 'Accept-Ranges', 'ETag', 'Last-Modified', 'X-Request-Id', 'WWW-Authenticate', 'X-Count-Exact'],
+      exposedHeaders: [
+        'Location',
+        'Content-Disposition',
+        'Content-Range',
+        'Content-Length',
+        'Accept-Ranges',
+        'ETag',
+        'Last-Modified',
+        'X-Request-Id',
+        'WWW-Authenticate',
+        'X-Count-Exact',
+      ],
       maxAge: 600,
     });
   }

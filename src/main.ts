@@ -16,7 +16,7 @@ async function bootstrap(): Promise<void> {
   app.use(httpLogger(logger.pino));
   configureApp(app, config);
   await app.listen(config.http.port, config.http.host);
-  const server = app.getHttpServer() as import('node:http').Server;
+  const server = app.getHttpServer();
   // Large files take long: no cap on a whole request (Node's default is 5 minutes), but a connection that goes
   // silent for 2 minutes mid-transfer is dropped. Headers must still arrive within Node's 60 s.
   server.requestTimeout = 0;

@@ -15,7 +15,12 @@ describe('Appmixer Files API: GET /files/count, exact and estimated', () => {
   let bob: { id: string; token: string };
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const count = async (token: string, filter?: string) => {
-    const res = await t.http().get('/files/count').query(filter === undefined ? {} : { filter }).set(auth(token)).expect(200);
+    const res = await t
+      .http()
+      .get('/files/count')
+      .query(filter === undefined ? {} : { filter })
+      .set(auth(token))
+      .expect(200);
     expect(Object.keys(res.body)).toEqual(['count']); // the contract's shape, estimate or not
     return { count: res.body.count as number, exact: res.headers['x-count-exact'] };
   };
@@ -40,7 +45,12 @@ describe('Appmixer Files API: GET /files/count, exact and estimated', () => {
     for (const name of ['Invoice-1.pdf', 'invoice-2.pdf', 'report.txt']) await postFile(t, alice.token, name, {}, name).expect(200);
     const bobs = await postFile(t, bob.token, 'bob', {}, 'invoice-bob.pdf').expect(200);
     // Bob shares his invoice with Alice: counts follow the same visibility as the listing.
-    await t.http().post(`/api/files/${bobs.body.fileId}/permissions`).set(auth(bob.token)).send({ username: alice.username, permission: 'READ' }).expect(201);
+    await t
+      .http()
+      .post(`/api/files/${bobs.body.fileId}/permissions`)
+      .set(auth(bob.token))
+      .send({ username: alice.username, permission: 'READ' })
+      .expect(201);
   });
   afterAll(async () => {
     await t?.close();
@@ -77,7 +87,12 @@ describe('Appmixer Files API: GET /files/count, exact and estimated', () => {
     expect(Math.abs(xs.count - rows / 100) / (rows / 100)).toBeLessThan(0.25);
     expect(await count(t.adminToken, 'filename:~x')).toEqual(xs);
     // The listing itself is unaffected: a page of the newest 'x' files.
-    const page = await t.http().get('/files').query({ filter: 'filename:~x', sort: 'uploadDate:-1', limit: '50' }).set(auth(t.adminToken)).expect(200);
+    const page = await t
+      .http()
+      .get('/files')
+      .query({ filter: 'filename:~x', sort: 'uploadDate:-1', limit: '50' })
+      .set(auth(t.adminToken))
+      .expect(200);
     expect(page.body).toHaveLength(50);
   });
 

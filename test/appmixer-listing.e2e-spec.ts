@@ -42,14 +42,20 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
   it("GET /files lists the caller's own files, newest first, in the Appmixer shape", async () => {
     const res = await list(alice.token).expect(200);
     expect(res.body.map((f: Seeded) => f.filename)).toEqual([...mine].reverse().map((f) => f.filename));
-    expect(res.body[0]).toMatchObject({ fileId: mine[4].fileId, length: 500, metadata: { userId: alice.id }, uploadDate: '2025-01-05T00:00:00.000Z' });
+    expect(res.body[0]).toMatchObject({
+      fileId: mine[4].fileId,
+      length: 500,
+      metadata: { userId: alice.id },
+      uploadDate: '2025-01-05T00:00:00.000Z',
+    });
     expect((await list(bob.token).expect(200)).body.map((f: Seeded) => f.filename)).toEqual(['invoice-bob.txt']);
     expect((await list(t.adminToken).expect(200)).body).toHaveLength(6); // admins see all
     expect((await list(viewer.token).expect(200)).body).toEqual([]);
   });
 
   it('filters: ~ substring (case-insensitive, wildcards literal), equality, ranges on length and uploadDate', async () => {
-    const names = async (filter: string, token = alice.token) => (await list(token, { filter, sort: 'filename:1' }).expect(200)).body.map((f: Seeded) => f.filename);
+    const names = async (filter: string, token = alice.token) =>
+      (await list(token, { filter, sort: 'filename:1' }).expect(200)).body.map((f: Seeded) => f.filename);
     expect(await names('filename:~INVOICE')).toEqual(['Invoice-2024-01.pdf', 'invoice-2024-02.pdf']);
     expect(await names('filename:~%')).toEqual(['notes_100%.txt']);
     expect(await names('filename:~_')).toEqual(['notes_100%.txt']);
@@ -73,7 +79,8 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
     const projected = await list(alice.token, { projection: '-md5,-chunkSize,-metadata', limit: '1' }).expect(200);
     expect(Object.keys(projected.body[0]).sort()).toEqual(['contentType', 'fileId', 'filename', 'length', 'uploadDate']);
     const pages = [];
-    for (let offset = 0; offset < 6; offset += 2) pages.push(...(await list(alice.token, { sort: 'filename:1', limit: '2', offset: String(offset) }).expect(200)).body);
+    for (let offset = 0; offset < 6; offset += 2)
+      pages.push(...(await list(alice.token, { sort: 'filename:1', limit: '2', offset: String(offset) }).expect(200)).body);
     expect(pages.map((f: Seeded) => f.filename)).toEqual([...mine].map((f) => f.filename).sort());
     expect((await list(alice.token, { offset: '5' }).expect(200)).body).toEqual([]);
     await list(alice.token, { includeComponentSourceFiles: 'true' }).expect(200);
@@ -116,19 +123,31 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
     expect((await t.http().get('/files/count').set(auth(alice.token)).expect(200)).body).toEqual({ count: 5 });
     expect((await t.http().get('/files/count?filter=filename:~invoice').set(auth(alice.token)).expect(200)).body).toEqual({ count: 2 });
     expect((await t.http().get('/files/count?filter=filename:~invoice').set(auth(t.adminToken)).expect(200)).body).toEqual({ count: 3 });
-    expect((await t.http().get('/files/count?includeComponentSourceFiles=false').set(auth(bob.token)).expect(200)).body).toEqual({ count: 1 });
+    expect((await t.http().get('/files/count?includeComponentSourceFiles=false').set(auth(bob.token)).expect(200)).body).toEqual({
+      count: 1,
+    });
     await t.http().get('/files/count?filter=bogus:1').set(auth(alice.token)).expect(400);
     await t.http().get('/files/count').expect(401);
   });
 
   it('GET /api/files: the same listing with native names and a paging envelope', async () => {
-    const res = await t.http().get('/api/files').query({ filter: 'filename:~invoice', sort: 'size:-1', limit: '1' }).set(auth(alice.token)).expect(200);
+    const res = await t
+      .http()
+      .get('/api/files')
+      .query({ filter: 'filename:~invoice', sort: 'size:-1', limit: '1' })
+      .set(auth(alice.token))
+      .expect(200);
     expect(res.body).toMatchObject({ total: 2, limit: 1, offset: 0 });
     expect(res.body.items).toHaveLength(1);
     expect(res.body.items[0]).toMatchObject({ id: mine[1].fileId, filename: 'invoice-2024-02.pdf', size: 200, owner: alice.id });
     const all = await t.http().get('/api/files').set(auth(alice.token)).expect(200);
     expect(all.body).toMatchObject({ total: 5, limit: 100, offset: 0 });
-    const dated = await t.http().get('/api/files').query({ filter: 'createdAt:<2025-01-02', sort: 'createdAt:1' }).set(auth(alice.token)).expect(200);
+    const dated = await t
+      .http()
+      .get('/api/files')
+      .query({ filter: 'createdAt:<2025-01-02', sort: 'createdAt:1' })
+      .set(auth(alice.token))
+      .expect(200);
     expect(dated.body.items.map((f: { filename: string }) => f.filename)).toEqual(['Invoice-2024-01.pdf']);
     const problem = await t.http().get('/api/files?filter=length:>1').set(auth(alice.token)).expect(400); // Appmixer names are not native names
     expect(problem.headers['content-type']).toMatch(/problem\+json/);
@@ -146,7 +165,9 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
 
     const objectsBefore = await storedObjectCount(t);
     // Even an admin's bulk delete reaches only the admin's own files: nobody's invoices go.
-    expect((await t.http().delete('/files?filter=filename:~invoice').set(auth(t.adminToken)).expect(200)).body).toEqual({ deletedCount: 0 });
+    expect((await t.http().delete('/files?filter=filename:~invoice').set(auth(t.adminToken)).expect(200)).body).toEqual({
+      deletedCount: 0,
+    });
     const res = await t.http().delete('/files?filter=filename:~invoice').set(auth(alice.token)).expect(200);
     expect(res.body).toEqual({ deletedCount: 2 });
     if (objectsBefore !== null) expect(await storedObjectCount(t)).toBe(objectsBefore - 2);
@@ -156,7 +177,9 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
     // Bob's invoice is untouched.
     const bobs = await list(bob.token).expect(200);
     expect(bobs.body.map((f: Seeded) => f.filename)).toEqual(['invoice-bob.txt']);
-    expect((await t.http().get(`/api/files/${bobs.body[0].fileId}?alt=media`).set(auth(bob.token)).expect(200)).text).toBe('bob'.repeat(10));
+    expect((await t.http().get(`/api/files/${bobs.body[0].fileId}?alt=media`).set(auth(bob.token)).expect(200)).text).toBe(
+      'bob'.repeat(10),
+    );
   });
 
   it('has the trigram index for ~ filters (pg_trgm works on this PostgreSQL)', async () => {
@@ -172,7 +195,13 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
     const upload = doc.body.paths['/files'].post;
     expect(Object.keys(upload.requestBody.content)).toEqual(['multipart/form-data']);
     expect(upload.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(['uploader-file-id', 'uploader-file-name', 'uploader-chunks-total', 'uploader-chunk-number', 'uploader-chunk-size']),
+      expect.arrayContaining([
+        'uploader-file-id',
+        'uploader-file-name',
+        'uploader-chunks-total',
+        'uploader-chunk-number',
+        'uploader-chunk-size',
+      ]),
     );
     expect(Object.keys(doc.body.paths['/files'].delete.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
     expect(doc.body.paths['/api/files'].get).toBeDefined();

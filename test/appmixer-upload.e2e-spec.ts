@@ -26,7 +26,13 @@ function installBrowserShims() {
 }
 
 /** Runs a real huge-uploader upload to the end; resolves with the last response body. */
-function hugeUpload(endpoint: string, token: string, content: Buffer, chunkBytes: number, headers: Record<string, string> = {}): Promise<string> {
+function hugeUpload(
+  endpoint: string,
+  token: string,
+  content: Buffer,
+  chunkBytes: number,
+  headers: Record<string, string> = {},
+): Promise<string> {
   installBrowserShims();
   return new Promise((resolve, reject) => {
     const uploader = new HugeUploader({
@@ -66,20 +72,35 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
     const content = 'hello, appmixer';
     const res = await postFile(t, editor.token, content, {}, 'hello.txt').expect(200);
     expect(Object.keys(res.body).sort()).toEqual(APPMIXER_KEYS);
-    expect(res.body).toMatchObject({ length: content.length, filename: 'hello.txt', md5: md5(content), metadata: { userId: editor.id }, contentType: 'text/plain' });
+    expect(res.body).toMatchObject({
+      length: content.length,
+      filename: 'hello.txt',
+      md5: md5(content),
+      metadata: { userId: editor.id },
+      contentType: 'text/plain',
+    });
     expect(new Date(res.body.uploadDate).toISOString()).toBe(res.body.uploadDate);
     const download = await t.http().get(`/api/files/${res.body.fileId}?alt=media`).set(auth(editor.token)).expect(200);
     expect(download.text).toBe(content);
   });
 
   it('uploader-file-name names the file; chunks-total 1 is the whole file', async () => {
-    const res = await postFile(t, editor.token, 'x', { 'uploader-file-name': 'r%C3%A9sum%C3%A9.txt', 'uploader-chunks-total': 1 }).expect(200);
+    const res = await postFile(t, editor.token, 'x', { 'uploader-file-name': 'r%C3%A9sum%C3%A9.txt', 'uploader-chunks-total': 1 }).expect(
+      200,
+    );
     expect(res.body.filename).toBe('résumé.txt');
     expect(res.body.md5).toBe(md5('x'));
   });
 
   it('a file uploaded through /api/files is read and deleted through /files', async () => {
-    const native = await t.http().post('/api/files').set(auth(editor.token)).set('x-molgenis-filename', 'native.txt').set('Content-Type', 'text/plain').send('native bytes').expect(201);
+    const native = await t
+      .http()
+      .post('/api/files')
+      .set(auth(editor.token))
+      .set('x-molgenis-filename', 'native.txt')
+      .set('Content-Type', 'text/plain')
+      .send('native bytes')
+      .expect(201);
     const meta = await t.http().get(`/files/metadata/${native.body.id}`).set(auth(editor.token)).expect(200);
     expect(meta.body).toEqual({
       length: 12,
@@ -99,15 +120,28 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
   it('Appmixer-style chunks: 1-based, the server makes the id, the file appears only when complete', async () => {
     const parts = [randomBytes(1000), randomBytes(1000), randomBytes(500)];
     const whole = Buffer.concat(parts);
-    const first = await postFile(t, editor.token, parts[0], { 'uploader-chunks-total': 3, 'uploader-chunk-number': 1, 'uploader-file-name': 'big.bin', 'uploader-chunk-size': 1000 }).expect(200);
+    const first = await postFile(t, editor.token, parts[0], {
+      'uploader-chunks-total': 3,
+      'uploader-chunk-number': 1,
+      'uploader-file-name': 'big.bin',
+      'uploader-chunk-size': 1000,
+    }).expect(200);
     const fileId = first.body.fileId as string;
     expect(first.body).toMatchObject({ length: 1000, chunkSize: 1000, md5: null, filename: 'big.bin', metadata: { userId: editor.id } });
     await t.http().get(`/files/metadata/${fileId}`).set(auth(editor.token)).expect(404);
     await t.http().get(`/api/files/${fileId}?alt=media`).set(auth(editor.token)).expect(404);
 
-    const second = await postFile(t, editor.token, parts[1], { 'uploader-file-id': fileId, 'uploader-chunks-total': 3, 'uploader-chunk-number': 2 }).expect(200);
+    const second = await postFile(t, editor.token, parts[1], {
+      'uploader-file-id': fileId,
+      'uploader-chunks-total': 3,
+      'uploader-chunk-number': 2,
+    }).expect(200);
     expect(second.body).toMatchObject({ fileId, length: 2000, md5: null });
-    const last = await postFile(t, editor.token, parts[2], { 'uploader-file-id': fileId, 'uploader-chunks-total': 3, 'uploader-chunk-number': 3 }).expect(200);
+    const last = await postFile(t, editor.token, parts[2], {
+      'uploader-file-id': fileId,
+      'uploader-chunks-total': 3,
+      'uploader-chunk-number': 3,
+    }).expect(200);
     expect(last.body).toMatchObject({ fileId, length: 2500, md5: md5(whole), filename: 'big.bin' });
 
     const download = await t.http().get(`/api/files/${fileId}?alt=media`).set(auth(editor.token)).buffer(true).parse(collect).expect(200);
@@ -122,7 +156,13 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
     const body = await hugeUpload(`${t.url}/files`, editor.token, content, 10_000, { 'uploader-file-name': 'huge.bin' });
     const file = JSON.parse(body);
     expect(file).toMatchObject({ length: content.length, md5: md5(content), filename: 'huge.bin', metadata: { userId: editor.id } });
-    const download = await t.http().get(`/api/files/${file.fileId}?alt=media`).set(auth(editor.token)).buffer(true).parse(collect).expect(200);
+    const download = await t
+      .http()
+      .get(`/api/files/${file.fileId}?alt=media`)
+      .set(auth(editor.token))
+      .buffer(true)
+      .parse(collect)
+      .expect(200);
     expect(Buffer.compare(download.body as Buffer, content)).toBe(0);
     // Chunks were assembled and removed: one object more, no upload state left.
     if (objectsBefore !== null) expect(await storedObjectCount(t)).toBe(objectsBefore + 1);
@@ -139,7 +179,13 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
   it('chunks out of order, with an idempotent resend, still assemble in order', async () => {
     const parts = [randomBytes(700), randomBytes(700), randomBytes(300)];
     const uploadId = String(Date.now());
-    const send = (n: number) => postFile(t, editor.token, parts[n], { 'uploader-file-id': uploadId, 'uploader-chunks-total': 3, 'uploader-chunk-number': n, 'uploader-file-name': 'ooo.bin' });
+    const send = (n: number) =>
+      postFile(t, editor.token, parts[n], {
+        'uploader-file-id': uploadId,
+        'uploader-chunks-total': 3,
+        'uploader-chunk-number': n,
+        'uploader-file-name': 'ooo.bin',
+      });
     const a = await send(2).expect(200);
     expect(a.body).toMatchObject({ length: 300, md5: null });
     const b = await send(0).expect(200);
@@ -154,19 +200,35 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
     const parts = Array.from({ length: 6 }, () => randomBytes(4_000));
     const uploadId = `parallel${Date.now()}`;
     const answers = await Promise.all(
-      parts.map((part, n) => postFile(t, editor.token, part, { 'uploader-file-id': uploadId, 'uploader-chunks-total': 6, 'uploader-chunk-number': n + 1 }).expect(200)),
+      parts.map((part, n) =>
+        postFile(t, editor.token, part, {
+          'uploader-file-id': uploadId,
+          'uploader-chunks-total': 6,
+          'uploader-chunk-number': n + 1,
+        }).expect(200),
+      ),
     );
     const complete = answers.filter((res) => res.body.md5 !== null);
     expect(complete).toHaveLength(1);
     expect(complete[0].body).toMatchObject({ length: 24_000, md5: md5(Buffer.concat(parts)) });
     expect(new Set(answers.map((res) => res.body.fileId)).size).toBe(1);
-    const download = await t.http().get(`/api/files/${complete[0].body.fileId}?alt=media`).set(auth(editor.token)).buffer(true).parse(collect).expect(200);
+    const download = await t
+      .http()
+      .get(`/api/files/${complete[0].body.fileId}?alt=media`)
+      .set(auth(editor.token))
+      .buffer(true)
+      .parse(collect)
+      .expect(200);
     expect(Buffer.compare(download.body as Buffer, Buffer.concat(parts))).toBe(0);
   });
 
   it('a resent chunk with different bytes is 409; a changed total, an out-of-range or a non-numeric number is 400', async () => {
     const uploadId = `u${Date.now()}`;
-    const headers = (n: number | string, total: number | string = 3) => ({ 'uploader-file-id': uploadId, 'uploader-chunks-total': total, 'uploader-chunk-number': n });
+    const headers = (n: number | string, total: number | string = 3) => ({
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': total,
+      'uploader-chunk-number': n,
+    });
     await postFile(t, editor.token, 'aaa', headers(0)).expect(200);
     const conflict = await postFile(t, editor.token, 'bbb', headers(0)).expect(409);
     expect(conflict.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
@@ -180,7 +242,9 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
     await postFile(t, editor.token, 'ccc', headers(-1)).expect(400);
     await postFile(t, editor.token, 'ccc', { 'uploader-chunks-total': 0 }).expect(400);
     await postFile(t, editor.token, 'ccc', { 'uploader-chunks-total': 3 }).expect(400); // no chunk number
-    await postFile(t, editor.token, 'ccc', { 'uploader-file-id': '../etc', 'uploader-chunks-total': 3, 'uploader-chunk-number': 1 }).expect(400);
+    await postFile(t, editor.token, 'ccc', { 'uploader-file-id': '../etc', 'uploader-chunks-total': 3, 'uploader-chunk-number': 1 }).expect(
+      400,
+    );
     // The upload is intact and completes.
     await postFile(t, editor.token, 'ddd', headers(1)).expect(200);
     const done = await postFile(t, editor.token, 'eee', headers(2)).expect(200);
@@ -189,39 +253,79 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
 
   it("someone else's upload id is never joined (404), and their upload is untouched", async () => {
     const uploadId = `private${Date.now()}`;
-    const mine = await postFile(t, editor.token, 'mine-', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 0 }).expect(200);
-    const intruder = await postFile(t, other.token, 'evil!', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 1 }).expect(404);
+    const mine = await postFile(t, editor.token, 'mine-', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 0,
+    }).expect(200);
+    const intruder = await postFile(t, other.token, 'evil!', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 1,
+    }).expect(404);
     expect(intruder.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
     // Nor by the server-made file id of an Appmixer-style upload.
     const appmixer = await postFile(t, editor.token, 'one', { 'uploader-chunks-total': 2, 'uploader-chunk-number': 1 }).expect(200);
-    await postFile(t, other.token, 'two', { 'uploader-file-id': appmixer.body.fileId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 2 }).expect(404);
+    await postFile(t, other.token, 'two', {
+      'uploader-file-id': appmixer.body.fileId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 2,
+    }).expect(404);
 
-    const done = await postFile(t, editor.token, 'done', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 1 }).expect(200);
+    const done = await postFile(t, editor.token, 'done', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 1,
+    }).expect(200);
     expect(done.body).toMatchObject({ fileId: mine.body.fileId, md5: md5('mine-done'), metadata: { userId: editor.id } });
     await t.http().get(`/files/metadata/${done.body.fileId}`).set(auth(other.token)).expect(403);
   });
 
   it('an upload continues across a restart (its state is in the database and storage, not in memory)', async () => {
     const uploadId = `restart${Date.now()}`;
-    await postFile(t, editor.token, 'before-', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 0 }).expect(200);
+    await postFile(t, editor.token, 'before-', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 0,
+    }).expect(200);
     t = await t.restart();
-    const done = await postFile(t, editor.token, 'after', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 1 }).expect(200);
+    const done = await postFile(t, editor.token, 'after', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 1,
+    }).expect(200);
     expect(done.body).toMatchObject({ length: 12, md5: md5('before-after') });
   });
 
   it('an upload id of a file already complete is 409', async () => {
     const file = await postFile(t, editor.token, 'complete').expect(200);
-    await postFile(t, editor.token, 'more', { 'uploader-file-id': file.body.fileId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 1 }).expect(409);
+    await postFile(t, editor.token, 'more', {
+      'uploader-file-id': file.body.fileId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 1,
+    }).expect(409);
   });
 
   it('refuses a second file part, a missing file part, a wrongly named part (400) and non-multipart bodies (415)', async () => {
     const objectsBefore = await storedObjectCount(t);
-    const two = await t.http().post('/files').set(auth(editor.token)).attach('file', Buffer.from('one'), 'a.txt').attach('file', Buffer.from('two'), 'b.txt').expect(400);
+    const two = await t
+      .http()
+      .post('/files')
+      .set(auth(editor.token))
+      .attach('file', Buffer.from('one'), 'a.txt')
+      .attach('file', Buffer.from('two'), 'b.txt')
+      .expect(400);
     expect(two.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     await t.http().post('/files').set(auth(editor.token)).field('note', 'no file').expect(400);
     await t.http().post('/files').set(auth(editor.token)).attach('upload', Buffer.from('x'), 'x.txt').expect(400);
     await t.http().post('/files').set(auth(editor.token)).field('file', 'just text').expect(400);
-    const raw = await t.http().post('/files').set(auth(editor.token)).set('Content-Type', 'application/octet-stream').send(Buffer.from('raw')).expect(415);
+    const raw = await t
+      .http()
+      .post('/files')
+      .set(auth(editor.token))
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.from('raw'))
+      .expect(415);
     expect(raw.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type' });
     await t.http().post('/files').set(auth(editor.token)).set('Content-Type', 'multipart/form-data').send('no boundary').expect(415);
     if (objectsBefore !== null) expect(await storedObjectCount(t)).toBe(objectsBefore);
@@ -233,8 +337,16 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
     const big = await postFile(t, editor.token, randomBytes(256 * 1024 + 1)).expect(413);
     expect(big.body).toMatchObject({ statusCode: 413 });
     const uploadId = `big${Date.now()}`;
-    await postFile(t, editor.token, randomBytes(200 * 1024), { 'uploader-file-id': uploadId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 0 }).expect(200);
-    await postFile(t, editor.token, randomBytes(200 * 1024), { 'uploader-file-id': uploadId, 'uploader-chunks-total': 2, 'uploader-chunk-number': 1 }).expect(413);
+    await postFile(t, editor.token, randomBytes(200 * 1024), {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 0,
+    }).expect(200);
+    await postFile(t, editor.token, randomBytes(200 * 1024), {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 2,
+      'uploader-chunk-number': 1,
+    }).expect(413);
     if (objectsBefore !== null) expect(await storedObjectCount(t)).toBe(objectsBefore);
     expect(await uploadRows(t)).toEqual(rowsBefore);
   });
@@ -298,8 +410,16 @@ describe('Appmixer Files API: expiry of abandoned uploads', () => {
   it('removes an unfinished upload, rows and bytes, once UPLOAD_EXPIRY_SECONDS have passed since its last chunk', async () => {
     const objectsBefore = await storedObjectCount(t);
     const uploadId = `abandoned${Date.now()}`;
-    await postFile(t, editor.token, 'chunk zero', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 3, 'uploader-chunk-number': 0 }).expect(200);
-    await postFile(t, editor.token, 'chunk one', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 3, 'uploader-chunk-number': 1 }).expect(200);
+    await postFile(t, editor.token, 'chunk zero', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 3,
+      'uploader-chunk-number': 0,
+    }).expect(200);
+    await postFile(t, editor.token, 'chunk one', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 3,
+      'uploader-chunk-number': 1,
+    }).expect(200);
     expect(await uploadRows(t)).toEqual({ sessions: 1, chunks: 2 });
     if (objectsBefore !== null) expect(await storedObjectCount(t)).toBe(objectsBefore + 2);
 
@@ -313,7 +433,11 @@ describe('Appmixer Files API: expiry of abandoned uploads', () => {
     if (objectsBefore !== null) expect(await storedObjectCount(t)).toBe(objectsBefore);
 
     // The last chunk now starts a new upload under the same client id; it is not joined to the expired bytes.
-    const late = await postFile(t, editor.token, 'chunk two', { 'uploader-file-id': uploadId, 'uploader-chunks-total': 3, 'uploader-chunk-number': 2 }).expect(200);
+    const late = await postFile(t, editor.token, 'chunk two', {
+      'uploader-file-id': uploadId,
+      'uploader-chunks-total': 3,
+      'uploader-chunk-number': 2,
+    }).expect(200);
     expect(late.body).toMatchObject({ length: 9, md5: null });
   });
 });

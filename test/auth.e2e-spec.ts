@@ -60,7 +60,11 @@ describe('auth and users', () => {
 
     it('400 for a missing field, an extra field or malformed JSON', async () => {
       await t.http().post('/api/auth/login').send({ username: 'admin' }).expect(400);
-      await t.http().post('/api/auth/login').send({ ...ADMIN, admin: true }).expect(400);
+      await t
+        .http()
+        .post('/api/auth/login')
+        .send({ ...ADMIN, admin: true })
+        .expect(400);
       const res = await t.http().post('/api/auth/login').set('Content-Type', 'application/json').send('{"username":').expect(400);
       expect(res.headers['content-type']).toMatch(/problem\+json/);
     });
@@ -90,7 +94,9 @@ describe('auth and users', () => {
 
     it('401 for a token signed with a foreign RSA key (RS256)', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const token = jwt({ alg: 'RS256', typ: 'JWT' }, { sub: adminId, exp: now() + 60 }, (input) => sign('sha256', Buffer.from(input), privateKey).toString('base64url'));
+      const token = jwt({ alg: 'RS256', typ: 'JWT' }, { sub: adminId, exp: now() + 60 }, (input) =>
+        sign('sha256', Buffer.from(input), privateKey).toString('base64url'),
+      );
       await me(token).expect(401);
     });
 
@@ -123,7 +129,12 @@ describe('auth and users', () => {
 
   describe('/api/users (admin)', () => {
     it('creates a user (201) who can log in with the given roles', async () => {
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${t.adminToken}`).send({ username: 'carol', password: 'carol-password', roles: ['editor'] }).expect(201);
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${t.adminToken}`)
+        .send({ username: 'carol', password: 'carol-password', roles: ['editor'] })
+        .expect(201);
       expect(res.body).toMatchObject({ username: 'carol', roles: ['editor'] });
       expect(res.body.passwordHash).toBeUndefined();
       const token = await t.login('carol', 'carol-password');
@@ -138,7 +149,12 @@ describe('auth and users', () => {
     });
 
     it('409 for a taken username', async () => {
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${t.adminToken}`).send({ username: 'admin', password: 'whatever-123', roles: [] }).expect(409);
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${t.adminToken}`)
+        .send({ username: 'admin', password: 'whatever-123', roles: [] })
+        .expect(409);
       expect(res.body.code).toBe('USERNAME_TAKEN');
     });
 
@@ -154,7 +170,12 @@ describe('auth and users', () => {
       const editor = await t.createUser(['editor']);
       const headers = { Authorization: `Bearer ${editor.token}` };
       await t.http().get('/api/users').set(headers).expect(403);
-      await t.http().post('/api/users').set(headers).send({ username: 'eve', password: 'eve-password', roles: ['admin'] }).expect(403);
+      await t
+        .http()
+        .post('/api/users')
+        .set(headers)
+        .send({ username: 'eve', password: 'eve-password', roles: ['admin'] })
+        .expect(403);
       await t.http().delete(`/api/users/${editor.id}`).set(headers).expect(403);
     });
 

@@ -24,7 +24,13 @@ describe('browser clients on another origin (CORS_ORIGINS)', () => {
   });
 
   it('exposes the headers browser code reads back (Location, Content-Disposition, ...)', async () => {
-    const res = await t.http().post('/api/files').set('Origin', 'https://app.example.com').set('Authorization', `Bearer ${t.adminToken}`).send(Buffer.from('x')).expect(201);
+    const res = await t
+      .http()
+      .post('/api/files')
+      .set('Origin', 'https://app.example.com')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .send(Buffer.from('x'))
+      .expect(201);
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(res.headers['access-control-expose-headers']).toContain('Location');
     expect(res.headers['access-control-expose-headers']).toContain('Content-Disposition');

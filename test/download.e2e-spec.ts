@@ -65,7 +65,8 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
   let etag: string;
   let lastModified: string;
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-  const get = (headers: Record<string, string> = {}, path = fileUrl, method = 'GET') => call(t.url, path, { ...auth(owner.token), ...headers }, method);
+  const get = (headers: Record<string, string> = {}, path = fileUrl, method = 'GET') =>
+    call(t.url, path, { ...auth(owner.token), ...headers }, method);
 
   async function upload(body: Buffer, headers: Record<string, string> = {}, token = owner.token): Promise<string> {
     const res = await t.http().post('/api/files').set(auth(token)).set(headers).send(body).expect(201);
@@ -95,7 +96,9 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
       expect(res.headers['accept-ranges']).toBe('bytes');
       const meta = await t.http().get(fileUrl.replace('?alt=media', '')).set(auth(owner.token)).expect(200);
       expect(res.headers.etag).toBe(`"${meta.body.sha256}"`);
-      expect(Date.parse(res.headers['last-modified']!)).toBe(Math.floor(Date.parse(meta.body.createdAt ?? meta.body.created) / 1000) * 1000);
+      expect(Date.parse(res.headers['last-modified']!)).toBe(
+        Math.floor(Date.parse(meta.body.createdAt ?? meta.body.created) / 1000) * 1000,
+      );
       expect(res.headers['cache-control']).toBe('private');
     });
 
@@ -124,14 +127,17 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
       expect(res.headers.etag).toBe(etag);
     });
 
-    it.each(['bytes=1000-', 'bytes=5000-6000', 'bytes=-0'])('%s → 416 with Content-Range: bytes */1000 and no file headers', async (range) => {
-      const res = await get({ Range: range });
-      expect(res.status).toBe(416);
-      expect(res.headers['content-range']).toBe('bytes */1000');
-      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.headers['content-disposition']).toBeUndefined();
-      expect(JSON.parse(res.body.toString()).code).toBe('RANGE_NOT_SATISFIABLE');
-    });
+    it.each(['bytes=1000-', 'bytes=5000-6000', 'bytes=-0'])(
+      '%s → 416 with Content-Range: bytes */1000 and no file headers',
+      async (range) => {
+        const res = await get({ Range: range });
+        expect(res.status).toBe(416);
+        expect(res.headers['content-range']).toBe('bytes */1000');
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.headers['content-disposition']).toBeUndefined();
+        expect(JSON.parse(res.body.toString()).code).toBe('RANGE_NOT_SATISFIABLE');
+      },
+    );
 
     it.each(['bytes=abc', 'bytes=1-x', 'pages=1-2', 'garbage'])('a malformed Range (%s) is ignored: 200, whole file', async (range) => {
       const res = await get({ Range: range });
@@ -190,7 +196,11 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
     });
 
     it('If-Match / If-Unmodified-Since that fail → 412 (problem JSON, no file headers); that hold → 200', async () => {
-      for (const headers of [{ 'If-Match': '"nope"' } as Record<string, string>, { 'If-Match': `W/${etag}` }, { 'If-Unmodified-Since': addSeconds(lastModified, -1) }]) {
+      for (const headers of [
+        { 'If-Match': '"nope"' } as Record<string, string>,
+        { 'If-Match': `W/${etag}` },
+        { 'If-Unmodified-Since': addSeconds(lastModified, -1) },
+      ]) {
         const res = await get(headers);
         expect(res.status).toBe(412);
         expect(JSON.parse(res.body.toString()).code).toBe('PRECONDITION_FAILED');
@@ -233,7 +243,19 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
     });
 
     it('gives the same status, Content-Range, Content-Length and bytes for every Range / If-Range / If-None-Match / If-Modified-Since combination', async () => {
-      const ranges = [undefined, 'bytes=0-9', 'bytes=990-', 'bytes=-10', 'bytes=500-5000', 'bytes=0-5,3-10', 'bytes=0-1,5-6', 'bytes=1000-', 'bytes=abc', 'bytes=5-2', 'bytes=-0'];
+      const ranges = [
+        undefined,
+        'bytes=0-9',
+        'bytes=990-',
+        'bytes=-10',
+        'bytes=500-5000',
+        'bytes=0-5,3-10',
+        'bytes=0-1,5-6',
+        'bytes=1000-',
+        'bytes=abc',
+        'bytes=5-2',
+        'bytes=-0',
+      ];
       const ifRanges = [undefined, etag, '"stale"', lastModified, addSeconds(lastModified, -1)];
       const ifNoneMatches = [undefined, etag, '"other"', `W/${etag}`];
       const ifModifiedSinces = [undefined, lastModified, addSeconds(lastModified, -1)];
@@ -334,7 +356,9 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
       expect(path.head).toBeDefined();
       for (const operation of [path.head, path.get]) {
         const names = operation.parameters.map((p: { name: string }) => p.name);
-        expect(names).toEqual(expect.arrayContaining(['Range', 'If-Range', 'If-None-Match', 'If-Modified-Since', 'If-Match', 'disposition', 'download']));
+        expect(names).toEqual(
+          expect.arrayContaining(['Range', 'If-Range', 'If-None-Match', 'If-Modified-Since', 'If-Match', 'disposition', 'download']),
+        );
         expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['206', '304', '412', '416']));
       }
     });
@@ -366,7 +390,9 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
     it('a UTF-8 name gets an ASCII fallback plus filename*', async () => {
       const url = await upload(Buffer.from('x'), { 'x-molgenis-filename': encodeURIComponent('Über résumé ☃.txt') });
       const res = await get({}, url);
-      expect(res.headers['content-disposition']).toBe(`attachment; filename="Uber resume _.txt"; filename*=UTF-8''%C3%9Cber%20r%C3%A9sum%C3%A9%20%E2%98%83.txt`);
+      expect(res.headers['content-disposition']).toBe(
+        `attachment; filename="Uber resume _.txt"; filename*=UTF-8''%C3%9Cber%20r%C3%A9sum%C3%A9%20%E2%98%83.txt`,
+      );
     });
 
     it('CR, LF and NUL in a stored filename never reach a header', async () => {
@@ -418,7 +444,11 @@ describe('downloads: Range, conditional requests, HEAD, safe serving', () => {
       expect(seek.headers['content-range']).toBe(`bytes ${seekTo}-${video.length - 1}/${video.length}`);
       expect(seek.body.equals(video.subarray(seekTo))).toBe(true);
 
-      for (const [start, end] of [[100_000, 165_535], [video.length - 1000, video.length - 1], [24, 31]]) {
+      for (const [start, end] of [
+        [100_000, 165_535],
+        [video.length - 1000, video.length - 1],
+        [24, 31],
+      ]) {
         const chunk = await get({ Range: `bytes=${start}-${end}` }, videoUrl);
         expect(chunk.status).toBe(206);
         expect(chunk.headers['content-length']).toBe(String(end - start + 1));
@@ -438,7 +468,12 @@ describe('downloads with CACHE_CONTROL set', () => {
   });
 
   it('sends the configured Cache-Control on 200, 206 and 304', async () => {
-    const res = await t.http().post('/api/files').set('Authorization', `Bearer ${t.adminToken}`).send(Buffer.from('cached bytes')).expect(201);
+    const res = await t
+      .http()
+      .post('/api/files')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .send(Buffer.from('cached bytes'))
+      .expect(201);
     const url = `/api/files/${res.body.id}?alt=media`;
     const auth = { Authorization: `Bearer ${t.adminToken}` };
     const whole = await call(t.url, url, auth);

@@ -49,7 +49,18 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
   let ps: Key;
 
   /** A Keycloak-like access token: roles under realm_access.roles. */
-  const sign = (key: Key, options: { kid?: string; alg?: string; claims?: Record<string, unknown>; iss?: string; aud?: string; exp?: number | string; nbf?: number } = {}) => {
+  const sign = (
+    key: Key,
+    options: {
+      kid?: string;
+      alg?: string;
+      claims?: Record<string, unknown>;
+      iss?: string;
+      aud?: string;
+      exp?: number | string;
+      nbf?: number;
+    } = {},
+  ) => {
     const jwt = new SignJWT({ preferred_username: 'alice', realm_access: { roles: ['editor', 'offline_access'] }, ...options.claims })
       .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'rsa-1', typ: 'JWT' })
       .setSubject('2b5c7a3e-0000-4000-8000-000000000001')
@@ -83,16 +94,32 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
   });
 
   it('accepts RS256 and ES256 tokens of the IdP, with roles from a dotted claim, and records the user', async () => {
-    const me = await t.http().get('/api/auth/me').set(bearer(await sign(rsa))).expect(200);
+    const me = await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer(await sign(rsa)))
+      .expect(200);
     expect(me.body).toMatchObject({ username: 'idp:alice', roles: ['editor'], permissions: ['file:read', 'file:write'] });
-    const viaEc = await t.http().get('/api/auth/me').set('x-molgenis-token', await sign(ec, { alg: 'ES256', kid: 'ec-1' })).expect(200);
+    const viaEc = await t
+      .http()
+      .get('/api/auth/me')
+      .set('x-molgenis-token', await sign(ec, { alg: 'ES256', kid: 'ec-1' }))
+      .expect(200);
     expect(viaEc.body.id).toBe(me.body.id);
 
     const users = await t.http().get('/api/users?limit=1000').set(bearer(t.adminToken)).expect(200);
-    expect(users.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: me.body.id, username: 'idp:alice', roles: ['editor'] })]));
+    expect(users.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: me.body.id, username: 'idp:alice', roles: ['editor'] })]),
+    );
 
     // The recorded user owns what they upload; the service's own HS256 tokens keep working beside the IdP's.
-    const upload = await t.http().post('/api/files').set(bearer(await sign(rsa))).set('Content-Type', 'text/plain').send('from the idp').expect(201);
+    const upload = await t
+      .http()
+      .post('/api/files')
+      .set(bearer(await sign(rsa)))
+      .set('Content-Type', 'text/plain')
+      .send('from the idp')
+      .expect(201);
     expect(upload.body.owner).toBe(me.body.id);
     await t.http().get(`/api/files/${upload.body.id}`).set(bearer(t.adminToken)).expect(200);
   });
@@ -110,7 +137,9 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
 
   it('falls back to sub for the username', async () => {
     const token = await sign(rsa, { claims: { preferred_username: undefined } });
-    expect((await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).body.username).toBe('idp:2b5c7a3e-0000-4000-8000-000000000001');
+    expect((await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).body.username).toBe(
+      'idp:2b5c7a3e-0000-4000-8000-000000000001',
+    );
   });
 
   it('an IdP account never becomes a local one of the same name', async () => {
@@ -126,7 +155,12 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     await t.http().get('/api/auth/me').set(bearer(bob)).expect(200); // first sight records idp:bob
     const file = await t.http().post('/api/files').set(bearer(local.token)).set('Content-Type', 'text/plain').send('for bob').expect(201);
     await t.http().get(`/api/files/${file.body.id}`).set(bearer(bob)).expect(403);
-    await t.http().post(`/api/files/${file.body.id}/permissions`).set(bearer(local.token)).send({ username: 'idp:bob', permission: 'READ' }).expect(201);
+    await t
+      .http()
+      .post(`/api/files/${file.body.id}/permissions`)
+      .set(bearer(local.token))
+      .send({ username: 'idp:bob', permission: 'READ' })
+      .expect(201);
     await t.http().get(`/api/files/${file.body.id}?alt=media`).set(bearer(bob)).expect(200, 'for bob');
 
     const apiToken = await t.http().post('/api/tokens').set(bearer(bob)).send({ description: 'bob cli' }).expect(201);
@@ -166,14 +200,28 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
 
     it('alg none', async () => {
       const header = { alg: 'none', kid: 'rsa-1', typ: 'JWT' };
-      const payload = { sub: 'x', preferred_username: 'mallory', realm_access: { roles: ['admin'] }, iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 };
+      const payload = {
+        sub: 'x',
+        preferred_username: 'mallory',
+        realm_access: { roles: ['admin'] },
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 300,
+      };
       await expect401(`${b64url(header)}.${b64url(payload)}.`, /./);
     });
 
     it('key confusion: HS256 "signed" with the IdP’s RSA public key', async () => {
       const pem = await exportSPKI(rsa.publicKey);
       const jwk = JSON.stringify(jwks.keys[0]);
-      const payload = { sub: 'x', preferred_username: 'mallory', realm_access: { roles: ['admin'] }, iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 };
+      const payload = {
+        sub: 'x',
+        preferred_username: 'mallory',
+        realm_access: { roles: ['admin'] },
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 300,
+      };
       for (const secret of [pem, pem.trim(), jwk]) {
         const input = `${b64url({ alg: 'HS256', kid: 'rsa-1', typ: 'JWT' })}.${b64url(payload)}`;
         await expect401(`${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`, /signature/);
@@ -190,33 +238,66 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     await jwks.publish(rotated, 'ec-2', 'ES256');
     await new Promise((resolve) => setTimeout(resolve, 1100)); // JWT_JWKS_COOLDOWN_SECONDS=1
     const before = jwks.fetches;
-    await t.http().get('/api/auth/me').set(bearer(await sign(rotated, { alg: 'ES256', kid: 'ec-2', claims: { preferred_username: 'carol' } }))).expect(200);
+    await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer(await sign(rotated, { alg: 'ES256', kid: 'ec-2', claims: { preferred_username: 'carol' } })))
+      .expect(200);
     expect(jwks.fetches).toBe(before + 1);
 
     // A burst of unknown kids within the cooldown costs the IdP at most one more fetch.
     const stranger = await generateKeyPair('RS256', { extractable: true });
     const burst = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => (await t.http().get('/api/auth/me').set(bearer(await sign(stranger, { kid: `unknown-${i}-${randomBytes(3).toString('hex')}` })))).status),
+      Array.from(
+        { length: 20 },
+        async (_, i) =>
+          (
+            await t
+              .http()
+              .get('/api/auth/me')
+              .set(bearer(await sign(stranger, { kid: `unknown-${i}-${randomBytes(3).toString('hex')}` })))
+          ).status,
+      ),
     );
     expect(burst.every((status) => status === 401)).toBe(true);
     expect(jwks.fetches - before - 1).toBeLessThanOrEqual(1);
     // Known keys keep working from the cache.
-    await t.http().get('/api/auth/me').set(bearer(await sign(rsa))).expect(200);
+    await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer(await sign(rsa)))
+      .expect(200);
   });
 
   it('with the JWKS endpoint down: cached keys keep working, an unknown kid is a 401 (not a 500)', async () => {
-    await t.http().get('/api/auth/me').set(bearer(await sign(rsa))).expect(200); // the keys are cached
+    await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer(await sign(rsa)))
+      .expect(200); // the keys are cached
     await jwks.stop();
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the cooldown: the next unknown kid refetches
     const stranger = await generateKeyPair('ES256', { extractable: true });
-    const res = await t.http().get('/api/auth/me').set(bearer(await sign(stranger, { alg: 'ES256', kid: 'ec-9' })));
-    expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 401, detail: expect.stringMatching(/keys could not be fetched/) });
-    await t.http().get('/api/auth/me').set(bearer(await sign(rsa))).expect(200);
+    const res = await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer(await sign(stranger, { alg: 'ES256', kid: 'ec-9' })));
+    expect({ status: res.status, detail: res.body.detail }).toEqual({
+      status: 401,
+      detail: expect.stringMatching(/keys could not be fetched/),
+    });
+    await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer(await sign(rsa)))
+      .expect(200);
   });
 
   it('config: JWT_JWKS_URI needs JWT_ISSUER and JWT_AUDIENCE; all three unset means HS256 only', () => {
     expect(() => loadConfig({ JWT_JWKS_URI: 'https://idp.test/certs' })).toThrow(/JWT_ISSUER is required[\s\S]*JWT_AUDIENCE is required/);
-    expect(() => loadConfig({ JWT_JWKS_URI: 'not a url', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE })).toThrow(/JWT_JWKS_URI must be an http\(s\) URL/);
+    expect(() => loadConfig({ JWT_JWKS_URI: 'not a url', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE })).toThrow(
+      /JWT_JWKS_URI must be an http\(s\) URL/,
+    );
     expect(loadConfig({}).identityProvider).toBeUndefined();
     expect(loadConfig({ JWT_JWKS_URI: 'https://idp.test/certs', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE }).identityProvider).toEqual({
       jwksUri: 'https://idp.test/certs',
@@ -240,7 +321,11 @@ describe('without an identity provider', () => {
 
   it('refuses RS256 tokens with 401, and keeps accepting its own', async () => {
     const key = await generateKeyPair('RS256');
-    const token = await new SignJWT({ preferred_username: 'alice', roles: ['admin'] }).setProtectedHeader({ alg: 'RS256', kid: 'k' }).setSubject('alice').setExpirationTime('5m').sign(key.privateKey);
+    const token = await new SignJWT({ preferred_username: 'alice', roles: ['admin'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+      .setSubject('alice')
+      .setExpirationTime('5m')
+      .sign(key.privateKey);
     const res = await t.http().get('/api/auth/me').set(bearer(token)).expect(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
     await t.http().get('/api/auth/me').set(bearer(t.adminToken)).expect(200);

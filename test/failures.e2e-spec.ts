@@ -43,7 +43,13 @@ describe('the database goes away', () => {
     expect(health.status).toBe(503);
 
     await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
-    const back = await t.http().get(`/api/files/${file.body.id}?alt=media`).set('Authorization', `Bearer ${token}`).buffer(true).parse(collectBytes).expect(200);
+    const back = await t
+      .http()
+      .get(`/api/files/${file.body.id}?alt=media`)
+      .set('Authorization', `Bearer ${token}`)
+      .buffer(true)
+      .parse(collectBytes)
+      .expect(200);
     expect((back.body as Buffer).toString()).toBe('survivor');
     await t.http().get('/health').expect(200);
   });
@@ -76,7 +82,11 @@ const canMount = process.getuid?.() === 0 && (process.env.TEST_STORAGE_DRIVER ??
   it('507 for an upload that does not fit; no row, no partial file, earlier files intact', async () => {
     const auth = { Authorization: `Bearer ${t.adminToken}` };
     const small = await t.http().post('/api/files').set(auth).send(Buffer.alloc(10_000, 1)).expect(201);
-    const res = await t.http().post('/api/files').set(auth).send(Buffer.alloc(1024 * 1024, 2));
+    const res = await t
+      .http()
+      .post('/api/files')
+      .set(auth)
+      .send(Buffer.alloc(1024 * 1024, 2));
     expect(res.status).toBe(507);
     expect(res.body.code).toBe('STORAGE_FULL');
     expect(await readdir(join(mountPoint, 'tmp'))).toEqual([]);

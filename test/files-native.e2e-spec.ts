@@ -26,13 +26,24 @@ describe('native Files API (/api/files)', () => {
   });
 
   const upload = (token: string, body: Buffer | string, headers: Record<string, string> = {}) =>
-    t.http().post('/api/files').set(auth(token)).set(headers).send(Buffer.isBuffer(body) ? body : Buffer.from(body));
+    t
+      .http()
+      .post('/api/files')
+      .set(auth(token))
+      .set(headers)
+      .send(Buffer.isBuffer(body) ? body : Buffer.from(body));
 
   describe('POST /api/files', () => {
     it('stores the raw body: 201, Location, metadata with size and hashes', async () => {
       const body = Buffer.from('hello, stowage');
       const res = await upload(editor.token, body, { 'Content-Type': 'text/plain', 'x-molgenis-filename': 'hello.txt' }).expect(201);
-      expect(res.body).toMatchObject({ filename: 'hello.txt', contentType: 'text/plain', size: body.length, sha256: sha256(body), owner: editor.id });
+      expect(res.body).toMatchObject({
+        filename: 'hello.txt',
+        contentType: 'text/plain',
+        size: body.length,
+        sha256: sha256(body),
+        owner: editor.id,
+      });
       expect(res.body.id).toMatch(/^[a-z2-7]{26}$/);
       expect(res.headers.location).toBe(`/api/files/${res.body.id}`);
       const download = await t.http().get(`${res.headers.location}?alt=media`).set(auth(editor.token)).expect(200);
@@ -40,7 +51,13 @@ describe('native Files API (/api/files)', () => {
     });
 
     it('accepts x-molgenis-token as the credential, and JSON bodies are stored, not parsed', async () => {
-      const res = await t.http().post('/api/files').set('x-molgenis-token', editor.token).set('Content-Type', 'application/json').send('{"a": 1}').expect(201);
+      const res = await t
+        .http()
+        .post('/api/files')
+        .set('x-molgenis-token', editor.token)
+        .set('Content-Type', 'application/json')
+        .send('{"a": 1}')
+        .expect(201);
       expect(res.body).toMatchObject({ contentType: 'application/json', size: 8, filename: 'unknown' });
       const download = await t.http().get(`/api/files/${res.body.id}?alt=media`).set(auth(editor.token)).buffer(true).parse(collectBytes);
       expect((download.body as Buffer).toString()).toBe('{"a": 1}');
@@ -91,7 +108,13 @@ describe('native Files API (/api/files)', () => {
     });
 
     it('413 when Content-Length says too much, before reading', async () => {
-      const res = await t.http().post('/api/files').set(auth(editor.token)).set('Content-Length', String(10 * 1024 * 1024)).send(Buffer.alloc(10)).catch((e) => e.response);
+      const res = await t
+        .http()
+        .post('/api/files')
+        .set(auth(editor.token))
+        .set('Content-Length', String(10 * 1024 * 1024))
+        .send(Buffer.alloc(10))
+        .catch((e) => e.response);
       // The server answers before the (never-sent) body: supertest sees the 413 or a reset once it is refused.
       if (res) expect(res.status).toBe(413);
     });
@@ -145,7 +168,9 @@ describe('native Files API (/api/files)', () => {
       const names = ['a,b.txt', '{braces}.txt', 'say "hi".txt', 'back\\slash.txt', 'NULL', 'ünï 日本.txt', ' ', 'x'.repeat(1000)];
       const bodies = Array.from({ length: 12 }, (_, i) => Buffer.alloc(20_000 + i * 97, i));
       const filename = (i: number) => names[i % names.length];
-      const results = await Promise.all(bodies.map((b, i) => upload(editor.token, b, { 'x-molgenis-filename': encodeURIComponent(filename(i)) })));
+      const results = await Promise.all(
+        bodies.map((b, i) => upload(editor.token, b, { 'x-molgenis-filename': encodeURIComponent(filename(i)) })),
+      );
       const ids = new Set(results.map((r) => r.body.id));
       expect(ids.size).toBe(bodies.length);
       for (const [i, r] of results.entries()) {
@@ -206,7 +231,11 @@ describe('native Files API (/api/files)', () => {
     it('404 for an unknown id, including ids that could never exist', async () => {
       await t.http().get('/api/files/doesnotexist').set(auth(editor.token)).expect(404);
       await t.http().get('/api/files/doesnotexist?alt=media').set(auth(editor.token)).expect(404);
-      await t.http().get(`/api/files/${'x'.repeat(500)}`).set(auth(editor.token)).expect(404);
+      await t
+        .http()
+        .get(`/api/files/${'x'.repeat(500)}`)
+        .set(auth(editor.token))
+        .expect(404);
       await t.http().get('/api/files/%2e%2e%2fetc').set(auth(editor.token)).expect(404);
     });
 

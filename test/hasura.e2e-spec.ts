@@ -40,7 +40,13 @@ function heldUpload(t: TestApp, path: string, token: string, body: Buffer) {
   let bodySent = false;
   const response = new Promise<{ status: number; json: Record<string, unknown>; afterBody: boolean }>((resolve, reject) => {
     const req = httpRequest(
-      { hostname, port, path, method: 'POST', headers: { ...auth(token), 'Content-Type': 'application/octet-stream', 'Content-Length': body.length } },
+      {
+        hostname,
+        port,
+        path,
+        method: 'POST',
+        headers: { ...auth(token), 'Content-Type': 'application/octet-stream', 'Content-Length': body.length },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -87,7 +93,12 @@ describe('Hasura filestore API (/v1/file)', () => {
   });
 
   const upload = (token: string, path: string, body: Buffer | string, contentType = 'application/octet-stream') =>
-    t.http().post(path).set(auth(token)).set('Content-Type', contentType).send(Buffer.isBuffer(body) ? body : Buffer.from(body));
+    t
+      .http()
+      .post(path)
+      .set(auth(token))
+      .set('Content-Type', contentType)
+      .send(Buffer.isBuffer(body) ? body : Buffer.from(body));
 
   describe('POST /v1/file/:fileId', () => {
     it('200 with the file record as exactly application/json; the bytes are stored whole', async () => {
@@ -95,7 +106,14 @@ describe('Hasura filestore API (/v1/file)', () => {
       const body = randomBytes(5000);
       const res = await upload(editor.token, `/v1/file/${id}`, body, 'image/png').expect(200);
       expect(res.headers['content-type']).toBe('application/json');
-      expect(res.body).toEqual({ ...FILE_SHAPE, file_id: id, content_type: 'image/png', file_size: 5000, user_id: editor.id, user_role: 'editor' });
+      expect(res.body).toEqual({
+        ...FILE_SHAPE,
+        file_id: id,
+        content_type: 'image/png',
+        file_size: 5000,
+        user_id: editor.id,
+        user_role: 'editor',
+      });
       expect(Date.now() - Date.parse(res.body.created_at)).toBeLessThan(60_000);
       const got = await download(t, `/v1/file/${id}`, auth(editor.token));
       expect(got.status).toBe(200);
@@ -111,7 +129,13 @@ describe('Hasura filestore API (/v1/file)', () => {
     it('stores the Content-Type; without one, application/octet-stream', async () => {
       const typed = await upload(editor.token, `/v1/file/${newId()}`, '{"a":1}', 'application/json').expect(200);
       expect(typed.body.content_type).toBe('application/json');
-      const res = await t.http().post(`/v1/file/${newId()}`).set(auth(editor.token)).send(Buffer.from('x')).unset('Content-Type').expect(200);
+      const res = await t
+        .http()
+        .post(`/v1/file/${newId()}`)
+        .set(auth(editor.token))
+        .send(Buffer.from('x'))
+        .unset('Content-Type')
+        .expect(200);
       expect(res.body.content_type).toBe('application/octet-stream');
     });
 
@@ -124,7 +148,22 @@ describe('Hasura filestore API (/v1/file)', () => {
 
     it('400 {path, error} for ids with path characters, dot segments, unicode, or too long; nothing stored', async () => {
       const before = localStorage ? await storedObjects(t.config.dataDir) : [];
-      const bad = ['a%2Fb', '..', '.', '%2E%2E', '.hidden', '-x', 'a%5Cb', 'caf%C3%A9', '%E2%9C%93', 'a'.repeat(129), 'a%20b', 'a%00b', 'a:b', 'a%3Fb'];
+      const bad = [
+        'a%2Fb',
+        '..',
+        '.',
+        '%2E%2E',
+        '.hidden',
+        '-x',
+        'a%5Cb',
+        'caf%C3%A9',
+        '%E2%9C%93',
+        'a'.repeat(129),
+        'a%20b',
+        'a%00b',
+        'a:b',
+        'a%3Fb',
+      ];
       for (const id of bad) {
         const res = await upload(editor.token, `/v1/file/${id}`, 'should not be stored');
         expect({ id, status: res.status }).toEqual({ id, status: 400 });
@@ -132,7 +171,11 @@ describe('Hasura filestore API (/v1/file)', () => {
       }
       for (const path of ['/v1/file/a/b', '/v1/file/a/../b', '/v1/file/a%ZZ']) {
         const res = await upload(editor.token, path, 'should not be stored').expect(400);
-        expect(res.body).toEqual({ path: '$', error: expect.stringMatching(/cannot contain '\/'|Failed to decode/), code: 'VALIDATION_FAILED' });
+        expect(res.body).toEqual({
+          path: '$',
+          error: expect.stringMatching(/cannot contain '\/'|Failed to decode/),
+          code: 'VALIDATION_FAILED',
+        });
       }
       if (localStorage) expect(await storedObjects(t.config.dataDir)).toEqual(before);
     });
@@ -180,11 +223,16 @@ describe('Hasura filestore API (/v1/file)', () => {
       const id = newId();
       const { hostname, port } = new URL(t.url);
       const status = await new Promise<number>((resolve, reject) => {
-        const req = httpRequest({ hostname, port, path: `/v1/file/${id}`, method: 'POST', headers: { ...auth(editor.token), 'Transfer-Encoding': 'chunked' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        });
-        req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+        const req = httpRequest(
+          { hostname, port, path: `/v1/file/${id}`, method: 'POST', headers: { ...auth(editor.token), 'Transfer-Encoding': 'chunked' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
+        req.on('error', (error: NodeJS.ErrnoException) =>
+          error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error),
+        );
         const chunk = Buffer.alloc(64 * 1024);
         let sent = 0;
         const pump = () => {
@@ -221,7 +269,14 @@ describe('Hasura filestore API (/v1/file)', () => {
     it('200: the server makes the id', async () => {
       const res = await upload(editor.token, '/v1/file', 'server id', 'text/plain').expect(200);
       expect(res.headers['content-type']).toBe('application/json');
-      expect(res.body).toEqual({ ...FILE_SHAPE, file_id: expect.stringMatching(/^[a-z2-7]{26}$/), content_type: 'text/plain', file_size: 9, user_id: editor.id, user_role: 'editor' });
+      expect(res.body).toEqual({
+        ...FILE_SHAPE,
+        file_id: expect.stringMatching(/^[a-z2-7]{26}$/),
+        content_type: 'text/plain',
+        file_size: 9,
+        user_id: editor.id,
+        user_role: 'editor',
+      });
       const got = await download(t, `/v1/file/${res.body.file_id}`, auth(editor.token));
       expect(got.bytes.toString()).toBe('server id');
     });
@@ -234,24 +289,27 @@ describe('Hasura filestore API (/v1/file)', () => {
     });
   });
 
-  (localStorage ? it : it.skip)('500 {error} on both upload routes when storage fails, without leaking the cause; nothing is kept', async () => {
-    const tmp = join(t.config.dataDir, 'files', 'tmp');
-    const before = await storedObjects(t.config.dataDir);
-    // The provider writes into tmp/ first: a symlink to itself there makes the write fail with ELOOP.
-    await rm(tmp, { recursive: true });
-    await symlink(tmp, tmp);
-    try {
-      for (const path of [`/v1/file/${newId()}`, '/v1/file']) {
-        const res = await upload(editor.token, path, 'x').expect(500);
-        expect(res.body).toEqual({ error: 'An unexpected error occurred.', code: 'INTERNAL' });
+  (localStorage ? it : it.skip)(
+    '500 {error} on both upload routes when storage fails, without leaking the cause; nothing is kept',
+    async () => {
+      const tmp = join(t.config.dataDir, 'files', 'tmp');
+      const before = await storedObjects(t.config.dataDir);
+      // The provider writes into tmp/ first: a symlink to itself there makes the write fail with ELOOP.
+      await rm(tmp, { recursive: true });
+      await symlink(tmp, tmp);
+      try {
+        for (const path of [`/v1/file/${newId()}`, '/v1/file']) {
+          const res = await upload(editor.token, path, 'x').expect(500);
+          expect(res.body).toEqual({ error: 'An unexpected error occurred.', code: 'INTERNAL' });
+        }
+      } finally {
+        await rm(tmp);
+        await mkdir(tmp);
       }
-    } finally {
-      await rm(tmp);
-      await mkdir(tmp);
-    }
-    expect(await storedObjects(t.config.dataDir)).toEqual(before);
-    await upload(editor.token, '/v1/file', 'x').expect(200);
-  });
+      expect(await storedObjects(t.config.dataDir)).toEqual(before);
+      await upload(editor.token, '/v1/file', 'x').expect(200);
+    },
+  );
 
   describe('GET /v1/file/:fileId', () => {
     let id: string;
@@ -340,7 +398,14 @@ describe('Hasura filestore API (/v1/file)', () => {
       await upload(editor.token, `/v1/file/${id}`, 'bye', 'text/plain').expect(200);
       const res = await t.http().delete(`/v1/file/${id}`).set(auth(editor.token)).expect(200);
       expect(res.headers['content-type']).toBe('application/json');
-      expect(res.body).toEqual({ ...FILE_SHAPE, file_id: id, content_type: 'text/plain', file_size: 3, user_id: editor.id, user_role: 'editor' });
+      expect(res.body).toEqual({
+        ...FILE_SHAPE,
+        file_id: id,
+        content_type: 'text/plain',
+        file_size: 3,
+        user_id: editor.id,
+        user_role: 'editor',
+      });
       await t.http().get(`/v1/file/${id}`).set(auth(editor.token)).expect(404);
       if (localStorage) expect((await storedObjects(t.config.dataDir)).length).toBe(before);
     });
@@ -415,7 +480,11 @@ describe('Hasura filestore API (/v1/file)', () => {
 
   it('documents every route, header and error in the OpenAPI document', async () => {
     const doc = (await t.http().get('/api/docs-json').expect(200)).body;
-    expect(Object.keys(doc.paths).filter((path) => path.startsWith('/v1/file')).sort()).toEqual(['/v1/file', '/v1/file/{fileId}']);
+    expect(
+      Object.keys(doc.paths)
+        .filter((path) => path.startsWith('/v1/file'))
+        .sort(),
+    ).toEqual(['/v1/file', '/v1/file/{fileId}']);
     const one = doc.paths['/v1/file/{fileId}'];
     expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'head', 'post']);
     expect(Object.keys(one.head.responses).sort()).toEqual(Object.keys(one.get.responses).sort());
@@ -438,7 +507,10 @@ describe('Hasura filestore API (/v1/file)', () => {
 
 describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
   let t: TestApp;
-  const gateway = (userId: string, role?: string) => ({ 'X-Hasura-User-Id': userId, ...(role === undefined ? {} : { 'X-Hasura-Role': role }) });
+  const gateway = (userId: string, role?: string) => ({
+    'X-Hasura-User-Id': userId,
+    ...(role === undefined ? {} : { 'X-Hasura-Role': role }),
+  });
 
   beforeAll(async () => {
     t = await startTestApp({ HASURA_TRUST_HEADERS: 'true' });
@@ -449,7 +521,13 @@ describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
 
   it('authenticates from the headers: the external user owns the file and is reported as the caller', async () => {
     const id = newId();
-    const res = await t.http().post(`/v1/file/${id}`).set(gateway('42', 'user')).set('Content-Type', 'text/plain').send(Buffer.from('from the gateway')).expect(200);
+    const res = await t
+      .http()
+      .post(`/v1/file/${id}`)
+      .set(gateway('42', 'user'))
+      .set('Content-Type', 'text/plain')
+      .send(Buffer.from('from the gateway'))
+      .expect(200);
     expect(res.body).toEqual({ ...FILE_SHAPE, file_id: id, content_type: 'text/plain', file_size: 16, user_id: 42, user_role: 'user' });
     const got = await download(t, `/v1/file/${id}`, gateway('42', 'user'));
     expect(got.bytes.toString()).toBe('from the gateway');
@@ -461,7 +539,11 @@ describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
     expect(recorded).toHaveLength(1);
     const meta = await t.http().get(`/api/files/${id}`).set(auth(t.adminToken)).expect(200);
     expect(meta.body.owner).toBe(recorded[0].id);
-    await t.http().post('/api/auth/login').send({ username: 'hasura:42', password: '' }).expect((r) => expect([400, 401]).toContain(r.status));
+    await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'hasura:42', password: '' })
+      .expect((r) => expect([400, 401]).toContain(r.status));
     await t.http().post('/api/auth/login').send({ username: 'hasura:42', password: 'any-password' }).expect(401);
   });
 
@@ -505,7 +587,13 @@ describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
     const editor = await t.createUser(['editor']);
     const byToken = await t.http().post(`/v1/file/${newId()}`).set(auth(editor.token)).send(Buffer.from('x')).expect(200);
     expect(byToken.body.user_id).toBe(editor.id);
-    const both = await t.http().post(`/v1/file/${newId()}`).set(auth(editor.token)).set(gateway('5', 'user')).send(Buffer.from('x')).expect(200);
+    const both = await t
+      .http()
+      .post(`/v1/file/${newId()}`)
+      .set(auth(editor.token))
+      .set(gateway('5', 'user'))
+      .send(Buffer.from('x'))
+      .expect(200);
     expect(both.body.user_id).toBe(5);
   });
 

@@ -18,7 +18,13 @@ describe('data survives a restart', () => {
   it('keeps users, files and bytes across a restart on the same DATA_DIR and database', async () => {
     t = await startTestApp();
     const user = await t.createUser(['editor'], 'persistent-user');
-    const uploaded = await t.http().post('/api/files').set('Authorization', `Bearer ${user.token}`).set('x-molgenis-filename', 'keep.txt').send(Buffer.from('still here')).expect(201);
+    const uploaded = await t
+      .http()
+      .post('/api/files')
+      .set('Authorization', `Bearer ${user.token}`)
+      .set('x-molgenis-filename', 'keep.txt')
+      .send(Buffer.from('still here'))
+      .expect(201);
 
     t = await t.restart();
     const token = await t.login('persistent-user', user.password);
@@ -26,7 +32,13 @@ describe('data survives a restart', () => {
     await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.token}`).expect(200);
     const meta = await t.http().get(`/api/files/${uploaded.body.id}`).set('Authorization', `Bearer ${token}`).expect(200);
     expect(meta.body.filename).toBe('keep.txt');
-    const content = await t.http().get(`/api/files/${uploaded.body.id}?alt=media`).set('Authorization', `Bearer ${token}`).buffer(true).parse(collectBytes).expect(200);
+    const content = await t
+      .http()
+      .get(`/api/files/${uploaded.body.id}?alt=media`)
+      .set('Authorization', `Bearer ${token}`)
+      .buffer(true)
+      .parse(collectBytes)
+      .expect(200);
     expect((content.body as Buffer).toString()).toBe('still here');
   });
 });
@@ -54,7 +66,9 @@ embedded('embedded database', () => {
 
   it('recovers from a kill -9: the stale lock and the orphaned postgres are cleaned up on the next start', async () => {
     await chmod(dataDir, 0o755);
-    const child = spawn(process.execPath, [fixture, dataDir, String(20000 + Math.floor(Math.random() * 20000))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fixture, dataDir, String(20000 + Math.floor(Math.random() * 20000))], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.on('exit', (code) => reject(new Error(`fixture exited with ${code}`)));

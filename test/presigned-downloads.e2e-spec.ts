@@ -14,7 +14,14 @@ describe('STORAGE_PRESIGNED_DOWNLOADS=true (S3)', () => {
     t = await startTestApp({ STORAGE_DRIVER: 's3', STORAGE_PRESIGNED_DOWNLOADS: 'true' });
     owner = await t.createUser(['editor']);
     stranger = await t.createUser(['editor']);
-    const res = await t.http().post('/api/files').set(auth(owner.token)).set('Content-Type', 'text/plain').set('x-molgenis-filename', 'note.txt').send(body).expect(201);
+    const res = await t
+      .http()
+      .post('/api/files')
+      .set(auth(owner.token))
+      .set('Content-Type', 'text/plain')
+      .set('x-molgenis-filename', 'note.txt')
+      .send(body)
+      .expect(201);
     fileId = res.body.id;
   });
   afterAll(async () => {

@@ -25,7 +25,13 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
 
   const upload = async (token: string, content = `secret-${randomBytes(8).toString('hex')}`) => {
     const filename = `file-${randomBytes(6).toString('hex')}.txt`;
-    const res = await t.http().post('/api/files').set(auth(token)).set({ 'Content-Type': 'text/plain', 'x-molgenis-filename': filename }).send(Buffer.from(content)).expect(201);
+    const res = await t
+      .http()
+      .post('/api/files')
+      .set(auth(token))
+      .set({ 'Content-Type': 'text/plain', 'x-molgenis-filename': filename })
+      .send(Buffer.from(content))
+      .expect(201);
     return { id: res.body.id as string, content, filename };
   };
   const share = (token: string, fileId: string, body: Record<string, unknown>) =>
@@ -36,7 +42,13 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     await t.http().get(`/api/files/${file.id}`).set(auth(other.token)).expect(403);
 
     const res = await share(owner.token, file.id, { username: other.username, permission: 'READ' }).expect(201);
-    expect(res.body).toMatchObject({ fileId: file.id, username: other.username, userId: other.id, permission: 'READ', createdBy: owner.id });
+    expect(res.body).toMatchObject({
+      fileId: file.id,
+      username: other.username,
+      userId: other.id,
+      permission: 'READ',
+      createdBy: owner.id,
+    });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
 
     const meta = await t.http().get(`/api/files/${file.id}`).set(auth(other.token)).expect(200);
@@ -135,11 +147,21 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     await share(owner.token, file.id, { username: other.username, role: 'viewer', permission: 'READ' }).expect(400);
     await share(owner.token, file.id, { permission: 'READ' }).expect(400);
     await share(owner.token, file.id, { username: other.username, permission: 'READ', extra: 1 }).expect(400);
-    await t.http().post(`/api/files/${file.id}/permissions`).set(auth(owner.token)).set('Content-Type', 'application/json').send('{"username":').expect(400);
+    await t
+      .http()
+      .post(`/api/files/${file.id}/permissions`)
+      .set(auth(owner.token))
+      .set('Content-Type', 'application/json')
+      .send('{"username":')
+      .expect(400);
 
     await share(owner.token, 'no-such-file', { username: other.username, permission: 'READ' }).expect(404);
     await t.http().get('/api/files/no-such-file/permissions').set(auth(owner.token)).expect(404);
-    await t.http().get(`/api/files/${'x'.repeat(300)}/permissions`).set(auth(owner.token)).expect(404);
+    await t
+      .http()
+      .get(`/api/files/${'x'.repeat(300)}/permissions`)
+      .set(auth(owner.token))
+      .expect(404);
     await t.http().delete(`/api/files/${file.id}/permissions/not-a-uuid`).set(auth(owner.token)).expect(404);
     await t.http().delete(`/api/files/${file.id}/permissions/00000000-0000-4000-8000-000000000000`).set(auth(owner.token)).expect(404);
 
@@ -241,28 +263,44 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
       const doc = (await t.http().get('/api/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
       const routes = Object.entries(doc.paths)
         .filter(([path]) => /^\/(api\/files|files|v1\/file)(\/|$)/.test(path))
-        .flatMap(([path, methods]) => Object.keys(methods).filter((m) => ['get', 'head', 'post', 'put', 'patch', 'delete'].includes(m)).map((method) => ({ path, method })));
+        .flatMap(([path, methods]) =>
+          Object.keys(methods)
+            .filter((m) => ['get', 'head', 'post', 'put', 'patch', 'delete'].includes(m))
+            .map((method) => ({ path, method })),
+        );
       // The native and Hasura routes exist at least; whatever else exists is swept too.
-      expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['get /api/files/{id}', 'delete /api/files/{id}', 'get /v1/file/{fileId}', 'delete /v1/file/{fileId}']));
+      expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+        expect.arrayContaining(['get /api/files/{id}', 'delete /api/files/{id}', 'get /v1/file/{fileId}', 'delete /v1/file/{fileId}']),
+      );
 
       // B names A's file id on the routes that take one (and may see it echoed in the error); a listing must not.
-      const leaks = (text: string, named: boolean) => text.includes(file.content) || text.includes(file.filename) || (!named && text.includes(file.id));
+      const leaks = (text: string, named: boolean) =>
+        text.includes(file.content) || text.includes(file.filename) || (!named && text.includes(file.id));
       const swept: string[] = [];
       for (const { path, method } of routes) {
         const withFile = path.includes('{');
-        const url = path.replace(/\{[^}]+\}/g, (param) => (/grant/i.test(param) ? '00000000-0000-4000-8000-000000000000' : encodeURIComponent(file.id)));
+        const url = path.replace(/\{[^}]+\}/g, (param) =>
+          /grant/i.test(param) ? '00000000-0000-4000-8000-000000000000' : encodeURIComponent(file.id),
+        );
         // Bulk variants too: a filter matching every file must still reach only B's own.
         const variants = withFile ? [url, `${url}?alt=media`] : [url, `${url}?limit=1000`, `${url}?filter=length:>=0`];
         for (const target of variants) {
           const req = t.http()[method as 'get'](target).set(auth(b.token));
           // A valid grant request on the sharing routes, so it is the permission check that answers.
-          const withBody = () => (path.includes('permissions') ? req.send({ username: b.username, permission: 'WRITE' }) : req.set('Content-Type', 'text/plain').send('from-b'));
+          const withBody = () =>
+            path.includes('permissions')
+              ? req.send({ username: b.username, permission: 'WRITE' })
+              : req.set('Content-Type', 'text/plain').send('from-b');
           const res = await (method === 'get' || method === 'head' || method === 'delete' ? req : withBody()).buffer(true).parse(collect);
           const text = Buffer.isBuffer(res.body) ? res.body.toString('latin1') : String(res.text ?? '');
           swept.push(`${method.toUpperCase()} ${target} -> ${res.status}`);
-          expect({ route: `${method} ${target}`, leaks: leaks(text, withFile) || leaks(JSON.stringify(res.headers), withFile) }).toEqual({ route: `${method} ${target}`, leaks: false });
+          expect({ route: `${method} ${target}`, leaks: leaks(text, withFile) || leaks(JSON.stringify(res.headers), withFile) }).toEqual({
+            route: `${method} ${target}`,
+            leaks: false,
+          });
           // On a route naming A's file, B must be refused (a POST to a taken id is a conflict, not a write).
-          if (withFile) expect({ route: `${method} ${target}`, refused: res.status >= 400 }).toEqual({ route: `${method} ${target}`, refused: true });
+          if (withFile)
+            expect({ route: `${method} ${target}`, refused: res.status >= 400 }).toEqual({ route: `${method} ${target}`, refused: true });
         }
       }
       expect(swept.length).toBeGreaterThanOrEqual(routes.length);

@@ -19,11 +19,18 @@ describe('API tokens (/api/tokens)', () => {
     await t?.close();
   });
 
-  const createToken = (jwt: string, body: Record<string, unknown> = { description: 'ci job' }) => t.http().post('/api/tokens').set(bearer(jwt)).send(body);
+  const createToken = (jwt: string, body: Record<string, unknown> = { description: 'ci job' }) =>
+    t.http().post('/api/tokens').set(bearer(jwt)).send(body);
 
   it('creates a token shown once, works in x-molgenis-token and Authorization: Bearer, with its owner’s permissions', async () => {
     const res = await createToken(editor.token, { description: 'nightly backup' }).expect(201);
-    expect(res.body).toEqual({ id: expect.any(String), token: expect.stringMatching(/^stw_[A-Za-z0-9_-]{43}$/), description: 'nightly backup', expiresAt: null, createdAt: expect.any(String) });
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      token: expect.stringMatching(/^stw_[A-Za-z0-9_-]{43}$/),
+      description: 'nightly backup',
+      expiresAt: null,
+      createdAt: expect.any(String),
+    });
     const secret: string = res.body.token;
 
     const me = await t.http().get('/api/auth/me').set('x-molgenis-token', secret).expect(200);
@@ -67,7 +74,9 @@ describe('API tokens (/api/tokens)', () => {
     // Someone else's token: 404, as if it did not exist, and it keeps working.
     await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(viewer.token)).expect(404);
     await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(t.adminToken)).expect(404);
-    expect((await t.http().get('/api/tokens').set(bearer(viewer.token)).expect(200)).body.items.map((i: { id: string }) => i.id)).not.toContain(res.body.id);
+    expect(
+      (await t.http().get('/api/tokens').set(bearer(viewer.token)).expect(200)).body.items.map((i: { id: string }) => i.id),
+    ).not.toContain(res.body.id);
     await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
 
     await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(editor.token)).expect(204);
@@ -103,7 +112,11 @@ describe('API tokens (/api/tokens)', () => {
   });
 
   it('refuses unknown and malformed tokens with 401', async () => {
-    const unknown = await t.http().get('/api/auth/me').set(bearer('stw_' + 'A'.repeat(43))).expect(401);
+    const unknown = await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer('stw_' + 'A'.repeat(43)))
+      .expect(401);
     expect(unknown.headers['www-authenticate']).toMatch(/^Bearer /);
     await t.http().get('/api/auth/me').set(bearer('stw_')).expect(401);
     await t.http().get('/api/auth/me').set('x-molgenis-token', 'not-a-token').expect(401);

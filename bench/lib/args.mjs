@@ -28,15 +28,34 @@ export function parseArgs(argv) {
     const [name, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     switch (name) {
-      case '--size': flags.size = parseSize(value()); break;
-      case '--rounds': flags.rounds = Number(value()); break;
-      case '--duration': flags.duration = Number(value()); break;
-      case '--rows': flags.rows = Number(value()); break;
-      case '--only': flags.only = value().split(','); break;
-      case '--pg': flags.pg = true; break;
-      case '--quick': flags.quick = true; break;
-      case '--help': case '-h': console.log(USAGE); process.exit(0);
-      default: throw new Error(`Unknown flag '${argv[i]}'.\n${USAGE}`);
+      case '--size':
+        flags.size = parseSize(value());
+        break;
+      case '--rounds':
+        flags.rounds = Number(value());
+        break;
+      case '--duration':
+        flags.duration = Number(value());
+        break;
+      case '--rows':
+        flags.rows = Number(value());
+        break;
+      case '--only':
+        flags.only = value().split(',');
+        break;
+      case '--pg':
+        flags.pg = true;
+        break;
+      case '--quick':
+        flags.quick = true;
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`Unknown flag '${argv[i]}'.\n${USAGE}`);
     }
   }
   const q = flags.quick;

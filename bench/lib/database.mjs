@@ -33,7 +33,9 @@ export async function createFreshDatabase(serverUrl) {
 
 /** The URL of the embedded PostgreSQL a service runs on DATA_DIR (port from postmaster.pid, password beside it). */
 export function embeddedDatabaseUrl(dataDir) {
-  const port = readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3].trim();
+  const port = readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')
+    .split('\n')[3]
+    .trim();
   const password = readFileSync(join(dataDir, '.embedded-pg-password'), 'utf8').trim();
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/stowage`;
 }

@@ -20,5 +20,12 @@ export async function load(label, { url, connections, duration, method = 'GET', 
 
 /** The small-upload load both benchmarks use: raw-body POSTs of `body` at 16 connections, as the native API takes them. */
 export function smallUploadRequest(url, headers, body) {
-  return { url, connections: 16, method: 'POST', body, expectStatus: 201, headers: { ...headers, 'Content-Type': 'application/octet-stream', 'x-molgenis-filename': 'small.bin' } };
+  return {
+    url,
+    connections: 16,
+    method: 'POST',
+    body,
+    expectStatus: 201,
+    headers: { ...headers, 'Content-Type': 'application/octet-stream', 'x-molgenis-filename': 'small.bin' },
+  };
 }

@@ -25,7 +25,10 @@ async function startNode(name, args, { env, cwd, port, readyPath, nodeArgs = [] 
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} while starting:\n${tail}`);
-    const ok = await fetch(url + readyPath).then((r) => r.status < 500, () => false);
+    const ok = await fetch(url + readyPath).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) return { name, url, pid: child.pid, child, output: () => tail };
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -72,7 +75,11 @@ export async function startService({ dist, dataDir, databaseUrl, password, nodeA
 
 /** Logs in as the admin a benchmark started the service with; returns the bearer token. */
 export async function login(service, password) {
-  const res = await fetch(`${service.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  const res = await fetch(`${service.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
   if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
   return (await res.json()).token;
 }
@@ -84,7 +91,11 @@ export async function startFloor(benchDir, dataDir) {
 
 export async function startFrameworkFloor(benchDir) {
   const port = await freePort();
-  return startNode('framework floor', [join(benchDir, 'framework-floor.mjs'), String(port)], { cwd: benchDir, port, readyPath: '/api/files/x' });
+  return startNode('framework floor', [join(benchDir, 'framework-floor.mjs'), String(port)], {
+    cwd: benchDir,
+    port,
+    readyPath: '/api/files/x',
+  });
 }
 
 export async function stop(proc) {

@@ -19,7 +19,9 @@ export function describeMachine(root, scratchDir) {
   let filesystem = 'n/a';
   try {
     filesystem = execFileSync('findmnt', ['-no', 'FSTYPE,OPTIONS', '-T', scratchDir], { encoding: 'utf8' }).trim();
-  } catch {}
+  } catch {
+    // Not Linux, or findmnt missing: the report says n/a.
+  }
   return {
     cpu: cpus()[0]?.model ?? 'n/a',
     cores: cpus().length,
@@ -50,7 +52,7 @@ const x = (s) => `${fmtRange(s, 2)}×`;
 
 function largeRows(large) {
   if (!large) return [];
-  const gib = fmt(large.size / 1024 **3, 2);
+  const gib = fmt(large.size / 1024 ** 3, 2);
   return [
     `| Upload ${gib} GiB (MB/s) | ${fmtRange(large.upload.service)} | ${fmtRange(large.upload.floor)} | | ${x(large.upload.ratio)} | ≥ 0.85× |`,
     `| Download ${gib} GiB (MB/s) | ${fmtRange(large.download.service)} | ${fmtRange(large.download.floor)} | | ${x(large.download.ratio)} | ≥ 0.85× |`,
@@ -79,7 +81,8 @@ function listingRows(listing) {
   if (!listing) return [];
   if (listing.pending) return [`| Listing over ${fmt(listing.rows)} rows | pending: ${listing.pending} | | | | |`];
   return listing.queries.map(
-    (q) => `| \`${q.path}\` over ${fmt(listing.rows)} rows: p50 / p99 (ms)${countKind(q)} | ${fmt(q.p50.median, 1)} / ${fmtRange(q.p99, 1)} | | | | ${q.target} |`,
+    (q) =>
+      `| \`${q.path}\` over ${fmt(listing.rows)} rows: p50 / p99 (ms)${countKind(q)} | ${fmt(q.p50.median, 1)} / ${fmtRange(q.p99, 1)} | | | | ${q.target} |`,
   );
 }
 

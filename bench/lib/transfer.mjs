@@ -52,7 +52,11 @@ function send(url, options, payload) {
 /** Uploads `size` bytes; returns seconds taken and the id the server gave. */
 export async function uploadLarge(url, headers, size, label) {
   const started = process.hrtime.bigint();
-  const res = await send(url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Length': size }, collect: true }, body(size, progress(label, size)));
+  const res = await send(
+    url,
+    { method: 'POST', headers: { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Length': size }, collect: true },
+    body(size, progress(label, size)),
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (res.status !== 201) throw new Error(`${label}: upload answered ${res.status}: ${res.text.slice(0, 300)}`);
   return { seconds, id: JSON.parse(res.text).id };
@@ -63,7 +67,8 @@ export async function downloadLarge(url, headers, size, label) {
   const started = process.hrtime.bigint();
   const res = await send(url, { method: 'GET', headers, onData: progress(label, size) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (res.status !== 200 || res.bytes !== size) throw new Error(`${label}: download answered ${res.status} with ${res.bytes} of ${size} bytes`);
+  if (res.status !== 200 || res.bytes !== size)
+    throw new Error(`${label}: download answered ${res.status} with ${res.bytes} of ${size} bytes`);
   return { seconds };
 }
 

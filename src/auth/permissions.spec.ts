@@ -4,7 +4,9 @@ import { Principal } from './principal.js';
 
 describe('roles and permissions', () => {
   it('grants each role what the product rules say', () => {
-    expect([...permissionsOf([Role.Admin])].sort()).toEqual([Permission.FileAdmin, Permission.FileRead, Permission.FileWrite, Permission.UserManage].sort());
+    expect([...permissionsOf([Role.Admin])].sort()).toEqual(
+      [Permission.FileAdmin, Permission.FileRead, Permission.FileWrite, Permission.UserManage].sort(),
+    );
     expect([...permissionsOf([Role.Editor])].sort()).toEqual([Permission.FileRead, Permission.FileWrite].sort());
     expect([...permissionsOf([Role.Viewer])]).toEqual([Permission.FileRead]);
   });

@@ -8,7 +8,9 @@ describe('CACHE_CONTROL', () => {
   });
 
   it('takes any printable value', () => {
-    expect(loadConfig({ CACHE_CONTROL: 'private, max-age=300, must-revalidate' }).downloads.cacheControl).toBe('private, max-age=300, must-revalidate');
+    expect(loadConfig({ CACHE_CONTROL: 'private, max-age=300, must-revalidate' }).downloads.cacheControl).toBe(
+      'private, max-age=300, must-revalidate',
+    );
   });
 
   it.each(['private\r\nSet-Cookie: a=1', 'no-store\u0000', 'x'.repeat(201)])('refuses %j at boot, naming the variable', (value) => {

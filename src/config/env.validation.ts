@@ -1,32 +1,25 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-  ValidateIf,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateIf } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value);
 
 /** Every environment variable Stowage reads. Unknown variables are ignored. */
 export class EnvironmentVariables {
-  @IsOptional() @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV?: 'development' | 'production' | 'test';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOST?: string;
 
   @IsOptional()
@@ -35,16 +28,25 @@ export class EnvironmentVariables {
   })
   CORS_ORIGINS?: string;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   DATA_DIR?: string;
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   DATABASE_MIGRATIONS_RUN?: boolean;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE?: number;
 
   @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
@@ -52,21 +54,28 @@ export class EnvironmentVariables {
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (it is required when NODE_ENV=production)' })
   JWT_SECRET?: string;
 
-  @IsOptional() @Matches(/^\d+[smhd]?$/, { message: 'JWT_EXPIRES_IN must be seconds or a number with s, m, h or d (e.g. 3600, 15m, 1h)' })
+  @IsOptional()
+  @Matches(/^\d+[smhd]?$/, { message: 'JWT_EXPIRES_IN must be seconds or a number with s, m, h or d (e.g. 3600, 15m, 1h)' })
   JWT_EXPIRES_IN?: string;
 
-  @IsOptional() @Matches(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'ADMIN_USERNAME must be 1-64 of A-Z a-z 0-9 . _ @ -' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'ADMIN_USERNAME must be 1-64 of A-Z a-z 0-9 . _ @ -' })
   ADMIN_USERNAME?: string;
 
-  @IsOptional() @IsString() @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
   ADMIN_PASSWORD?: string;
 
   /** Trust X-Hasura-User-Id / X-Hasura-Role on /v1/file (only behind a gateway that sets them; see docs/hasura-api.md). */
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   HASURA_TRUST_HEADERS?: boolean;
 
   /** External identity provider (docs/access-control.md): when JWT_JWKS_URI is set, its issuer and audience must be too. */
-  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'JWT_JWKS_URI must be an http(s) URL' })
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'JWT_JWKS_URI must be an http(s) URL' })
   JWT_JWKS_URI?: string;
 
   @ValidateIf((env: EnvironmentVariables) => env.JWT_JWKS_URI !== undefined || env.JWT_ISSUER !== undefined)
@@ -79,34 +88,53 @@ export class EnvironmentVariables {
   @MinLength(1, { message: 'JWT_AUDIENCE is required when JWT_JWKS_URI is set' })
   JWT_AUDIENCE?: string;
 
-  @IsOptional() @Matches(/^[A-Za-z0-9_:\/-]+(\.[A-Za-z0-9_:\/-]+)*$/, { message: 'JWT_ROLES_CLAIM must be a claim name or a dotted path (e.g. realm_access.roles)' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*$/, {
+    message: 'JWT_ROLES_CLAIM must be a claim name or a dotted path (e.g. realm_access.roles)',
+  })
   JWT_ROLES_CLAIM?: string;
 
-  @IsOptional() @Matches(/^[A-Za-z0-9_:\/-]+(\.[A-Za-z0-9_:\/-]+)*$/, { message: 'JWT_USERNAME_CLAIM must be a claim name or a dotted path' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*$/, { message: 'JWT_USERNAME_CLAIM must be a claim name or a dotted path' })
   JWT_USERNAME_CLAIM?: string;
 
   /** Minimum seconds between two JWKS refetches triggered by an unknown key id. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86400)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
   JWT_JWKS_COOLDOWN_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   MAX_UPLOAD_BYTES?: number;
 
   /** Seconds an unfinished chunked upload (Appmixer /files) is kept after its last chunk. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(30 * 86400)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30 * 86400)
   UPLOAD_EXPIRY_SECONDS?: number;
 
   // A header value: printable ASCII only, so it can never split a response.
-  @IsOptional() @Matches(/^[\x20-\x7e]{1,200}$/, { message: 'CACHE_CONTROL must be a Cache-Control value of printable ASCII (e.g. private, max-age=60)' })
+  @IsOptional()
+  @Matches(/^[\x20-\x7e]{1,200}$/, { message: 'CACHE_CONTROL must be a Cache-Control value of printable ASCII (e.g. private, max-age=60)' })
   CACHE_CONTROL?: string;
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
-  @IsOptional() @IsIn(['local', 's3'])
+  @IsOptional()
+  @IsIn(['local', 's3'])
   STORAGE_DRIVER?: 'local' | 's3';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   S3_ENDPOINT?: string;
 
   @ValidateIf((env: EnvironmentVariables) => env.STORAGE_DRIVER === 's3')
@@ -114,24 +142,33 @@ export class EnvironmentVariables {
   @MinLength(3, { message: 'S3_BUCKET is required when STORAGE_DRIVER=s3' })
   S3_BUCKET?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   S3_REGION?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   S3_ACCESS_KEY_ID?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   S3_SECRET_ACCESS_KEY?: string;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   S3_FORCE_PATH_STYLE?: boolean;
 
   /** Only with STORAGE_DRIVER=s3 (checked in validateEnv). */
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   STORAGE_PRESIGNED_DOWNLOADS?: boolean;
 
   @IsOptional()
-  @IsIn(['loopback', 'uniquelocal', 'linklocal', 'true', 'false'], { message: 'TRUST_PROXY must be loopback, uniquelocal, linklocal, true or false' })
+  @IsIn(['loopback', 'uniquelocal', 'linklocal', 'true', 'false'], {
+    message: 'TRUST_PROXY must be loopback, uniquelocal, linklocal, true or false',
+  })
   TRUST_PROXY?: string;
 }
 

@@ -48,7 +48,9 @@ describe('loadConfig', () => {
 describe('loadConfig: rules between variables', () => {
   it('presigned downloads need the S3 driver', () => {
     expect(() => loadConfig({ STORAGE_PRESIGNED_DOWNLOADS: 'true' })).toThrow(/STORAGE_PRESIGNED_DOWNLOADS: needs STORAGE_DRIVER=s3/);
-    expect(loadConfig({ STORAGE_PRESIGNED_DOWNLOADS: 'true', STORAGE_DRIVER: 's3', S3_BUCKET: 'files' }).storage.presignedDownloads).toBe(true);
+    expect(loadConfig({ STORAGE_PRESIGNED_DOWNLOADS: 'true', STORAGE_DRIVER: 's3', S3_BUCKET: 'files' }).storage.presignedDownloads).toBe(
+      true,
+    );
     expect(loadConfig({}).storage.presignedDownloads).toBe(false);
   });
 

@@ -18,7 +18,10 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       port: env.PORT ?? 3000,
       host: env.HOST ?? '0.0.0.0',
       jsonBodyLimit: '100kb',
-      corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      corsOrigins: (env.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
       trustProxy: env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY === 'false' ? false : (env.TRUST_PROXY ?? 'loopback'),
     },
     dataDir: resolve(env.DATA_DIR ?? './data'),

@@ -27,7 +27,10 @@ export class DataDirLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
         if (holder && holder !== process.pid && isProcessAlive(holder)) {
-          throw new Error(`DATA_DIR ${dataDir} is in use by another Stowage process (pid ${holder}). Stop it, or give this one its own DATA_DIR.`);
+          throw new Error(
+            `DATA_DIR ${dataDir} is in use by another Stowage process (pid ${holder}). Stop it, or give this one its own DATA_DIR.`,
+            { cause: error },
+          );
         }
         await rm(path, { force: true }); // left behind by a process that died
       }

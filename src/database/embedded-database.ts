@@ -105,7 +105,9 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
     await server.start();
     this.server = server;
     await this.ensureDatabase(server);
-    this.logger.log(`Embedded PostgreSQL listening on 127.0.0.1:${port}${socketFolder ? ' and a Unix socket' : ''} (data in ${clusterDir})`);
+    this.logger.log(
+      `Embedded PostgreSQL listening on 127.0.0.1:${port}${socketFolder ? ' and a Unix socket' : ''} (data in ${clusterDir})`,
+    );
     // pg reads a host that starts with '/' as the folder of a Unix socket.
     const host = socketFolder ? encodeURIComponent(socketFolder) : '127.0.0.1';
     return `postgres://postgres:${encodeURIComponent(password)}@${host}:${port}/${DATABASE_NAME}`;

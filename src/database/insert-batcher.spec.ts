@@ -57,7 +57,12 @@ describe('InsertBatcher', () => {
     const db = controlledInsert((row) => row === 'bad');
     const batcher = new InsertBatcher(db.insertAll);
     const first = batcher.insert('a');
-    const grouped = ['b', 'bad', 'c'].map((row) => batcher.insert(row).then((r) => r, (e: Error) => e.message));
+    const grouped = ['b', 'bad', 'c'].map((row) =>
+      batcher.insert(row).then(
+        (r) => r,
+        (e: Error) => e.message,
+      ),
+    );
     await db.finishOne();
     await db.finishOne(); // the group fails...
     expect(db.batches.slice(2)).toEqual([['b'], ['bad'], ['c']]); // ...and each row is tried alone

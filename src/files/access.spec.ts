@@ -13,9 +13,9 @@ const OTHER = '00000000-0000-4000-8000-000000000002';
 function policyWithGrants(granted: GrantPermission[]) {
   const lookups: string[] = [];
   const grants = {
-    permissionsFor: async (fileId: string) => {
+    permissionsFor: (fileId: string) => {
       lookups.push(fileId);
-      return granted;
+      return Promise.resolve(granted);
     },
   } as unknown as FileGrantsRepository;
   return { policy: new FileAccessPolicy(grants), lookups };

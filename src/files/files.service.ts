@@ -50,10 +50,17 @@ export class FilesService {
   async upload(principal: Principal, input: UploadInput): Promise<FileMeta> {
     if (!principal.can(Permission.FileWrite)) throw forbidden('Uploading requires the WRITE permission.');
     if (input.declaredSize !== undefined && input.declaredSize > this.maxUploadBytes) {
-      throw new DomainError(ErrorCode.PayloadTooLarge, `The file (${input.declaredSize} bytes) is larger than the limit of ${this.maxUploadBytes} bytes.`);
+      throw new DomainError(
+        ErrorCode.PayloadTooLarge,
+        `The file (${input.declaredSize} bytes) is larger than the limit of ${this.maxUploadBytes} bytes.`,
+      );
     }
     const id = input.id ?? newFileId();
-    if (!isValidFileId(id)) throw new DomainError(ErrorCode.ValidationFailed, `'${id}' is not a valid file id: use 1-128 of A-Z a-z 0-9 . _ - (starting with a letter or digit).`);
+    if (!isValidFileId(id))
+      throw new DomainError(
+        ErrorCode.ValidationFailed,
+        `'${id}' is not a valid file id: use 1-128 of A-Z a-z 0-9 . _ - (starting with a letter or digit).`,
+      );
     if (input.id !== undefined && (await this.files.existsById(id))) throw idTaken(id);
 
     const storageKey = newStorageKey();
@@ -65,7 +72,10 @@ export class FilesService {
    * Commits the metadata of bytes already stored under `storageKey` (a finished upload, or a chunked upload once
    * assembled): the file becomes visible now. If the row cannot be written, the object is removed so that it never leaks.
    */
-  async commitStored(principal: Principal, input: { id: string; filename: string; contentType: string; storageKey: string; stored: StoredObject }): Promise<FileMeta> {
+  async commitStored(
+    principal: Principal,
+    input: { id: string; filename: string; contentType: string; storageKey: string; stored: StoredObject },
+  ): Promise<FileMeta> {
     try {
       const file = await this.files.insert(
         Object.assign(new FileMeta(), {
@@ -82,7 +92,9 @@ export class FilesService {
       this.logger.log(`Stored file ${input.id} (${input.stored.size} bytes) for ${principal.username}`);
       return file;
     } catch (error) {
-      await this.storage.delete(input.storageKey).catch((e) => this.logger.error(`Could not remove orphaned object ${input.storageKey}: ${e}`));
+      await this.storage
+        .delete(input.storageKey)
+        .catch((e) => this.logger.error(`Could not remove orphaned object ${input.storageKey}: ${e}`));
       if ((error as { code?: string }).code === '23505') throw idTaken(input.id);
       throw error;
     }
@@ -118,7 +130,9 @@ export class FilesService {
       throw forbidden(`You do not have WRITE permission on file '${id}'.`);
     }
     if (!(await this.files.deleteById(id))) throw fileNotFound(id);
-    await this.storage.delete(file.storageKey).catch((e) => this.logger.error(`Deleted file ${id} but not its object ${file.storageKey}: ${e}`));
+    await this.storage
+      .delete(file.storageKey)
+      .catch((e) => this.logger.error(`Deleted file ${id} but not its object ${file.storageKey}: ${e}`));
     this.logger.log(`Deleted file ${id} for ${principal.username}`);
     return file;
   }

@@ -50,8 +50,11 @@ export function decodeFilename(header: string | undefined): string {
 }
 
 export function sanitizeFilename(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = name.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const clean = name
+    .normalize('NFC')
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
   return clean === '' ? DEFAULT_FILENAME : clean.slice(0, MAX_FILENAME_LENGTH);
 }
 

@@ -17,7 +17,10 @@ export interface RawUploadHeaders {
 export function readRawUploadHeaders(req: Request, formHint: string): RawUploadHeaders {
   const contentType = req.headers['content-type'];
   if (isFormContentType(contentType)) {
-    throw new DomainError(ErrorCode.UnsupportedMediaType, `Send the file's bytes as the body, not a form (${contentType!.split(';')[0]}); ${formHint}`);
+    throw new DomainError(
+      ErrorCode.UnsupportedMediaType,
+      `Send the file's bytes as the body, not a form (${contentType!.split(';')[0]}); ${formHint}`,
+    );
   }
   const declaredSize = parseContentLength(req.headers['content-length']);
   if (Number.isNaN(declaredSize)) throw new DomainError(ErrorCode.ValidationFailed, 'Content-Length must be a whole number.');

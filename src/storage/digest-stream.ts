@@ -15,7 +15,8 @@ export class Digest {
   /** Throws PAYLOAD_TOO_LARGE once the bytes seen pass the limit. */
   update(chunk: Buffer): void {
     this.bytesSeen += chunk.length;
-    if (this.bytesSeen > this.maxBytes) throw new DomainError(ErrorCode.PayloadTooLarge, `The file is larger than the limit of ${this.maxBytes} bytes.`);
+    if (this.bytesSeen > this.maxBytes)
+      throw new DomainError(ErrorCode.PayloadTooLarge, `The file is larger than the limit of ${this.maxBytes} bytes.`);
     this.sha256.update(chunk);
     this.md5.update(chunk);
   }

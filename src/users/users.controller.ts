@@ -26,7 +26,8 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'List users (admin), by username' })
   @ApiOkResponse({ type: UserDto, isArray: true })
-  @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'offset', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'offset', required: false })
   @ApiErrors(400, 401, 403)
   async list(@Query() page: PageQueryDto): Promise<{ items: UserDto[]; total: number; limit: number; offset: number }> {
     const [users, total] = await this.users.list(page.limit, page.offset);

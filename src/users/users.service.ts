@@ -39,7 +39,10 @@ export class UsersService implements OnApplicationBootstrap {
       if (!(error instanceof DomainError && error.code === ErrorCode.UsernameTaken)) throw error;
     });
     if (adminPassword) this.logger.log(`Created the admin user '${adminUsername}'`);
-    else this.logger.warn(`Created the admin user '${adminUsername}' with the generated password: ${password} (shown once; set ADMIN_PASSWORD to choose it)`);
+    else
+      this.logger.warn(
+        `Created the admin user '${adminUsername}' with the generated password: ${password} (shown once; set ADMIN_PASSWORD to choose it)`,
+      );
   }
 
   /** The user findById found within the last USER_CACHE_MS, if any: the same answer, without a promise. */

@@ -73,7 +73,10 @@ function closeServer(server: Server): Promise<void> {
 async function abortUpload(dir: string, uploadId: string, res: ServerResponse): Promise<void> {
   if (!/^[a-f0-9]+$/.test(uploadId)) return sendXml(res, 404, '<Error><Code>NoSuchUpload</Code></Error>');
   const path = join(dir, uploadId);
-  const existed = await readdir(path).then(() => true, () => false);
+  const existed = await readdir(path).then(
+    () => true,
+    () => false,
+  );
   await rm(path, { recursive: true, force: true });
   if (!existed) return sendXml(res, 404, '<Error><Code>NoSuchUpload</Code><Message>No such upload</Message></Error>');
   res.writeHead(204).end();

@@ -3,11 +3,15 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })
-  @IsString() @MinLength(1) @MaxLength(64)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
   username: string;
 
   @ApiProperty({ example: 'change-me-please' })
-  @IsString() @MinLength(1) @MaxLength(1024)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
   password: string;
 }
 

@@ -59,16 +59,21 @@ export class JwtAuthGuard extends AuthGuard(STRATEGIES) {
 
   override handleRequest<T>(error: unknown, user: T, info: unknown): T {
     // A strategy that errored (rather than rejected the token) hit trouble, e.g. the database is down: not a 401.
-    if (error) throw error;
+    if (error instanceof Error) throw error;
+    if (error) throw new Error('Authentication failed', { cause: error });
     if (user) return user;
     // With several strategies, `info` lists each one's failure: the first error says what was wrong.
     const failure = (Array.isArray(info) ? info : [info]).find((item): item is Error => item instanceof Error);
     const reason = failure?.message;
     if (!reason || reason === 'No auth token') {
       // RFC 6750: a request without credentials gets the challenge without an error code.
-      throw new DomainError(ErrorCode.Unauthenticated, 'Authentication required: send a token in Authorization: Bearer or x-molgenis-token.', {
-        'WWW-Authenticate': 'Bearer realm="stowage"',
-      });
+      throw new DomainError(
+        ErrorCode.Unauthenticated,
+        'Authentication required: send a token in Authorization: Bearer or x-molgenis-token.',
+        {
+          'WWW-Authenticate': 'Bearer realm="stowage"',
+        },
+      );
     }
     throw new DomainError(ErrorCode.Unauthenticated, `Invalid token: ${reason}.`);
   }

@@ -16,6 +16,8 @@ export class PermissionsGuard implements CanActivate {
     if (!required) return true;
     const principal = context.switchToHttp().getRequest<Request>().user as Principal | undefined;
     if (principal?.can(required)) return true;
-    throw forbidden(`This requires the '${required}' permission, which your roles (${principal?.roles.join(', ') || 'none'}) do not grant.`);
+    throw forbidden(
+      `This requires the '${required}' permission, which your roles (${principal?.roles.join(', ') || 'none'}) do not grant.`,
+    );
   }
 }

@@ -31,7 +31,10 @@ export class IdpJwtStrategy extends TokenStrategy {
     const settings = this.verifier.options!;
     const name = usernameFromClaims(payload, settings.usernameClaim);
     if (!name || !IDP_USERNAME.test(name)) {
-      throw new DomainError(ErrorCode.Unauthenticated, `Invalid token: its "${settings.usernameClaim}" (or "sub") must be 1-60 of A-Z a-z 0-9 . _ @ -.`);
+      throw new DomainError(
+        ErrorCode.Unauthenticated,
+        `Invalid token: its "${settings.usernameClaim}" (or "sub") must be 1-60 of A-Z a-z 0-9 . _ @ -.`,
+      );
     }
     const roles = rolesFromClaim(claimAt(payload, settings.rolesClaim));
     // Recorded on first sight so the user can own and be granted files; roles kept so their API tokens carry them.

@@ -64,7 +64,8 @@ function reasonOf(error: unknown): string {
   if (error instanceof errors.JOSEAlgNotAllowed) return 'its signing algorithm is not accepted';
   if (error instanceof errors.JWKSNoMatchingKey) return 'no key of the identity provider matches its key id';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'its signature does not verify';
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return "the identity provider's keys could not be fetched";
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)
+    return "the identity provider's keys could not be fetched";
   if (error instanceof errors.JOSEError) return error.message;
   return "the identity provider's keys could not be fetched";
 }

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { PageQueryDto } from '../../common/paging/page-query.dto.js';
 import { CurrentPrincipal } from '../decorators/auth.decorators.js';
@@ -28,7 +37,8 @@ export class ApiTokensController {
   @Get()
   @ApiOperation({ summary: 'Your API tokens, newest first, without their secrets' })
   @ApiOkResponse({ type: ApiTokenPageDto })
-  @ApiQuery({ name: 'limit', required: false }) @ApiQuery({ name: 'offset', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'offset', required: false })
   @ApiErrors(400, 401)
   async list(@Query() page: PageQueryDto, @CurrentPrincipal() principal: Principal): Promise<ApiTokenPageDto> {
     const [tokens, total] = await this.tokens.list(principal, page.limit, page.offset);

@@ -27,14 +27,25 @@ export class ApiTokensService {
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw badRequest('expiresAt must be in the future.');
     const secret = newApiTokenSecret();
     const token = await this.tokens.save(
-      this.tokens.create({ userId: principal.userId, tokenHash: hashApiToken(secret), description, expiresAt: expiresAt ?? null, lastUsedAt: null }),
+      this.tokens.create({
+        userId: principal.userId,
+        tokenHash: hashApiToken(secret),
+        description,
+        expiresAt: expiresAt ?? null,
+        lastUsedAt: null,
+      }),
     );
     this.logger.log(`${principal.username} created API token ${token.id}`);
     return { token, secret };
   }
 
   list(principal: Principal, limit: number, offset: number): Promise<[ApiToken[], number]> {
-    return this.tokens.findAndCount({ where: { userId: principal.userId }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit, skip: offset });
+    return this.tokens.findAndCount({
+      where: { userId: principal.userId },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+      skip: offset,
+    });
   }
 
   /** Only the owner revokes; someone else's token id answers 404, as if it did not exist. */

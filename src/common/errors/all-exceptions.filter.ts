@@ -22,9 +22,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (error.status === 401 && !error.headers['WWW-Authenticate']) {
-      error.headers['WWW-Authenticate'] = `Bearer realm="stowage", error="invalid_token", error_description="${error.message.replace(/["\\]/g, "'")}"`;
+      error.headers['WWW-Authenticate'] =
+        `Bearer realm="stowage", error="invalid_token", error_description="${error.message.replace(/["\\]/g, "'")}"`;
     }
-    const rendered = renderError(dialectOf(req.path), error, { path: req.originalUrl, requestId: String(req.id ?? '') || undefined });
+    const rendered = renderError(dialectOf(req.path), error, {
+      path: req.originalUrl,
+      requestId: typeof req.id === 'string' && req.id !== '' ? req.id : undefined,
+    });
     // A body that was not read must not be parsed as the next request on a kept-alive socket.
     if (!req.complete) res.setHeader('Connection', 'close');
     res.status(error.status).set(error.headers).type(rendered.contentType).send(JSON.stringify(rendered.body));

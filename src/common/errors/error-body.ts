@@ -21,7 +21,10 @@ export function renderError(dialect: ApiDialect, error: ApiError, context: { pat
       };
     case 'appmixer':
       // Appmixer runs on hapi: Boom's `{statusCode, error, message}`.
-      return { contentType: 'application/json', body: { statusCode: error.status, error: title, message: error.message, code: error.code } };
+      return {
+        contentType: 'application/json',
+        body: { statusCode: error.status, error: title, message: error.message, code: error.code },
+      };
     case 'molgenis':
       // RFC 9457 problem details, plus MOLGENIS' own `errors[]` so its clients find the message where they look.
       return {

@@ -14,8 +14,13 @@ describe('errors', () => {
 
   it('maps Nest HTTP exceptions, body-parser errors, a database outage and a full disk', () => {
     expect(toApiError(new NotFoundException('Cannot GET /x'))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
-    expect(toApiError(Object.assign(new Error('too big'), { status: 413, expose: true, type: 'entity.too.large' }))).toMatchObject({ status: 413 });
-    expect(toApiError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+    expect(toApiError(Object.assign(new Error('too big'), { status: 413, expose: true, type: 'entity.too.large' }))).toMatchObject({
+      status: 413,
+    });
+    expect(toApiError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toMatchObject({
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+    });
     expect(toApiError(Object.assign(new Error('no space'), { code: 'ENOSPC' }))).toMatchObject({ status: 507, code: 'STORAGE_FULL' });
   });
 
@@ -38,9 +43,19 @@ describe('errors', () => {
     const error = toApiError(new DomainError(ErrorCode.FileNotFound, 'gone'));
     expect(renderError('molgenis', error, { path: '/api/files/x' })).toMatchObject({
       contentType: 'application/problem+json',
-      body: { status: 404, title: 'Not Found', detail: 'gone', code: 'FILE_NOT_FOUND', errors: [{ code: 'FILE_NOT_FOUND', message: 'gone' }] },
+      body: {
+        status: 404,
+        title: 'Not Found',
+        detail: 'gone',
+        code: 'FILE_NOT_FOUND',
+        errors: [{ code: 'FILE_NOT_FOUND', message: 'gone' }],
+      },
     });
-    expect(renderError('appmixer', error, { path: '/files/x' }).body).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'gone' });
+    expect(renderError('appmixer', error, { path: '/files/x' }).body).toMatchObject({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'gone',
+    });
     expect(renderError('hasura', error, { path: '/v1/file/x' }).body).toEqual({ error: 'gone', code: 'FILE_NOT_FOUND' });
   });
 });

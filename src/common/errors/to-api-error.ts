@@ -28,12 +28,14 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
 
 // Connection-level failures of pg / the network: the database is down or restarting, not a bug of ours.
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const POOL_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|Client has encountered a connection error/;
+const POOL_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|Client has encountered a connection error/;
 
 function isDatabaseUnavailable(error: { code?: unknown; message?: unknown; driverError?: { code?: unknown } }): boolean {
-  const code = String(error.code ?? error.driverError?.code ?? '');
+  const raw = error.code ?? error.driverError?.code;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
   // SQLSTATE classes 08 (connection exception), 57P (operator intervention: shutdown), 53 (out of resources).
-  return NETWORK_ERRNOS.has(code) || /^(08|57P|53)/.test(code) || POOL_MESSAGES.test(String(error.message ?? ''));
+  return NETWORK_ERRNOS.has(code) || /^(08|57P|53)/.test(code) || (typeof error.message === 'string' && POOL_MESSAGES.test(error.message));
 }
 
 function fromHttpException(error: HttpException): ApiError {
@@ -41,10 +43,15 @@ function fromHttpException(error: HttpException): ApiError {
   const body = error.getResponse();
   let message = error.message;
   if (typeof body === 'object' && body !== null && 'message' in body) {
-    const m = (body as { message: unknown }).message;
+    const m = body.message;
     message = Array.isArray(m) ? m.join('; ') : String(m);
   }
-  return { status, code: CODE_FOR_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed), message, headers: {} };
+  return {
+    status,
+    code: CODE_FOR_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed),
+    message,
+    headers: {},
+  };
 }
 
 export function toApiError(error: unknown): ApiError {
@@ -61,7 +68,13 @@ export function toApiError(error: unknown): ApiError {
     return { status, code: CODE_FOR_STATUS[status] ?? ErrorCode.ValidationFailed, message, headers: {} };
   }
   if (e && isDatabaseUnavailable(e)) {
-    return { status: 503, code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; try again shortly.', headers: { 'Retry-After': '5' }, cause: error };
+    return {
+      status: 503,
+      code: ErrorCode.DatabaseUnavailable,
+      message: 'The database is unavailable; try again shortly.',
+      headers: { 'Retry-After': '5' },
+      cause: error,
+    };
   }
   if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') {
     return { status: 507, code: ErrorCode.StorageFull, message: 'The storage is full.', headers: {}, cause: error };

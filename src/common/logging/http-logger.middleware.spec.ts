@@ -11,7 +11,7 @@ function appLoggingTo(level: string) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()));
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
       done();
     },
   });
@@ -36,7 +36,13 @@ describe('httpLogger', () => {
     expect(res.body).toEqual({ requestId: 'abc-123.x:y', contextId: 'abc-123.x:y' });
     await settled(lines, 1);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 30, reqId: 'abc-123.x:y', req: { method: 'GET', url: '/ok' }, res: { statusCode: 200 }, msg: 'request completed' }),
+      expect.objectContaining({
+        level: 30,
+        reqId: 'abc-123.x:y',
+        req: { method: 'GET', url: '/ok' },
+        res: { statusCode: 200 },
+        msg: 'request completed',
+      }),
     ]);
     expect(typeof lines[0].responseTime).toBe('number');
   });
@@ -47,7 +53,7 @@ describe('httpLogger', () => {
     const missing = await request(app).get('/ok');
     for (const res of [unsafe, missing]) {
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-      expect(res.body.requestId).toBe(res.headers['x-request-id']);
+      expect((res.body as { requestId?: string }).requestId).toBe(res.headers['x-request-id']);
     }
     expect(unsafe.headers['x-request-id']).not.toBe(missing.headers['x-request-id']);
   });

@@ -37,7 +37,9 @@ export class ChunkedUploadsAndListing1764000000100 implements MigrationInterface
     await q.query(`CREATE INDEX file_meta_owner_filename_idx ON file_meta (owner_id, filename)`);
     // `filename:~text` is ILIKE '%text%': only a trigram index helps. pg_trgm ships with PostgreSQL (and the embedded
     // one) and is a trusted extension, but a locked-down server may still refuse it: then listing works, unindexed.
-    await q.query(`DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm unavailable: %', SQLERRM; END $$`);
+    await q.query(
+      `DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm unavailable: %', SQLERRM; END $$`,
+    );
     await q.query(`DO $$ BEGIN
       IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
         CREATE INDEX file_meta_filename_trgm_idx ON file_meta USING gin (filename gin_trgm_ops);

@@ -17,7 +17,7 @@ export class FilenameStatistics1764000000400 implements MigrationInterface {
     // Existing installations get the finer histogram now rather than at the next autoanalyze. Not a new, empty one:
     // statistics saying "empty" make every pooled connection's prepared id lookup a sequential scan, which it keeps
     // while the table grows, until autovacuum's next ANALYZE (docs/performance-profile.md, fourth pass).
-    const [{ populated }] = await q.query(`SELECT EXISTS (SELECT 1 FROM file_meta) AS populated`);
+    const [{ populated }] = (await q.query(`SELECT EXISTS (SELECT 1 FROM file_meta) AS populated`)) as { populated: boolean }[];
     if (populated) await q.query(`ANALYZE file_meta (filename)`);
   }
 

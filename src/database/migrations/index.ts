@@ -4,4 +4,9 @@ import { AccessControl1764000000300 } from './1764000000300-AccessControl.js';
 import { FilenameStatistics1764000000400 } from './1764000000400-FilenameStatistics.js';
 
 /** Every migration, oldest first. Listed explicitly: globs do not load reliably from ES modules. */
-export const MIGRATIONS = [Init1764000000000, ChunkedUploadsAndListing1764000000100, AccessControl1764000000300, FilenameStatistics1764000000400];
+export const MIGRATIONS = [
+  Init1764000000000,
+  ChunkedUploadsAndListing1764000000100,
+  AccessControl1764000000300,
+  FilenameStatistics1764000000400,
+];

@@ -10,7 +10,9 @@ describe('contentDispositionFor', () => {
   });
 
   it('adds filename* for non-ASCII names, with an ASCII fallback', () => {
-    expect(contentDispositionFor(file('Café 日本.txt'))).toBe(`attachment; filename="Cafe __.txt"; filename*=UTF-8''Caf%C3%A9%20%E6%97%A5%E6%9C%AC.txt`);
+    expect(contentDispositionFor(file('Café 日本.txt'))).toBe(
+      `attachment; filename="Cafe __.txt"; filename*=UTF-8''Caf%C3%A9%20%E6%97%A5%E6%9C%AC.txt`,
+    );
   });
 
   it('never lets quotes, backslashes or percent signs confuse the fallback', () => {
@@ -24,16 +26,25 @@ describe('contentDispositionFor', () => {
     expect(header).not.toMatch(/[\u0000-\u001f\u007f]/);
   });
 
-  it.each(['image/png', 'image/jpeg', 'application/pdf', 'text/plain; charset=utf-8', 'audio/mpeg', 'video/mp4'])('shows %s inline when asked', (type) => {
-    expect(contentDispositionFor(file('x', type), { disposition: 'inline' })).toBe('inline; filename=x');
-  });
-
-  it.each(['text/html', 'image/svg+xml', 'application/xml', 'text/xml', 'application/javascript', 'text/javascript', 'application/xhtml+xml', 'application/octet-stream'])(
-    'keeps %s an attachment even when inline is asked',
+  it.each(['image/png', 'image/jpeg', 'application/pdf', 'text/plain; charset=utf-8', 'audio/mpeg', 'video/mp4'])(
+    'shows %s inline when asked',
     (type) => {
-      expect(contentDispositionFor(file('x', type), { disposition: 'inline' })).toBe('attachment; filename=x');
+      expect(contentDispositionFor(file('x', type), { disposition: 'inline' })).toBe('inline; filename=x');
     },
   );
+
+  it.each([
+    'text/html',
+    'image/svg+xml',
+    'application/xml',
+    'text/xml',
+    'application/javascript',
+    'text/javascript',
+    'application/xhtml+xml',
+    'application/octet-stream',
+  ])('keeps %s an attachment even when inline is asked', (type) => {
+    expect(contentDispositionFor(file('x', type), { disposition: 'inline' })).toBe('attachment; filename=x');
+  });
 
   it('uses the chosen download name', () => {
     expect(contentDispositionFor(file('stored.bin'), { downloadName: 'mine.bin' })).toBe('attachment; filename=mine.bin');
@@ -56,7 +67,10 @@ describe('asciiFallback', () => {
 describe('parseDownloadOptions', () => {
   it('accepts nothing, inline, attachment and a plain name', () => {
     expect(parseDownloadOptions({})).toEqual({});
-    expect(parseDownloadOptions({ disposition: 'inline', download: ' résumé.pdf ' })).toEqual({ disposition: 'inline', downloadName: 'résumé.pdf' });
+    expect(parseDownloadOptions({ disposition: 'inline', download: ' résumé.pdf ' })).toEqual({
+      disposition: 'inline',
+      downloadName: 'résumé.pdf',
+    });
     expect(parseDownloadOptions({ disposition: 'attachment' })).toEqual({ disposition: 'attachment' });
   });
 

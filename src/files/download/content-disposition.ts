@@ -43,7 +43,11 @@ export function isSafeInline(contentType: string): boolean {
   const type = mediaTypeEssence(contentType);
   if (type.endsWith('+xml') || type.endsWith('/xml')) return false;
   return (
-    type.startsWith('image/') || type.startsWith('audio/') || type.startsWith('video/') || type === 'application/pdf' || type === 'text/plain'
+    type.startsWith('image/') ||
+    type.startsWith('audio/') ||
+    type.startsWith('video/') ||
+    type === 'application/pdf' ||
+    type === 'text/plain'
   );
 }
 
@@ -60,6 +64,8 @@ export function contentDispositionFor(file: { filename: string; contentType: str
 
 /** Accents stripped, every other non-printable-ASCII or quoting-prone character replaced by `_`. */
 export function asciiFallback(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]|["\\%]/g, '_');
 }

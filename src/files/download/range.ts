@@ -29,7 +29,10 @@ export function decideRange(header: string | undefined, size: number): RangeDeci
 
 /** range-parser refuses `bytes=-N` with N > size; RFC 9110 §14.1.2 says that means the whole file. */
 function clampSuffixes(header: string, size: number): string {
-  return header.replace(/([=,]\s*)-\s*(\d+)(?=\s*(,|$))/g, (_, lead: string, length: string) => `${lead}-${Math.min(Number(length), size)}`);
+  return header.replace(
+    /([=,]\s*)-\s*(\d+)(?=\s*(,|$))/g,
+    (_, lead: string, length: string) => `${lead}-${Math.min(Number(length), size)}`,
+  );
 }
 
 export function contentRange(range: ByteRange, size: number): string {

@@ -39,10 +39,16 @@ describe('estimateFromSample', () => {
 function fakeRepository(matching: number, tableRows: number, inSample?: number) {
   const calls: string[] = [];
   const repository = {
-    estimatedTableRows: async () => (calls.push('estimatedTableRows'), tableRows),
-    countInSample: async (_p: Principal, _f: readonly FilterCondition[], percent: number) => (calls.push('countInSample'), inSample ?? Math.round((matching * percent) / 100)),
-    countUpTo: async (_p: Principal, _f: readonly FilterCondition[], limit: number) => (calls.push(`countUpTo ${limit}`), Math.min(matching, limit)),
-    count: async () => (calls.push('count'), matching),
+    estimatedTableRows: () => (calls.push('estimatedTableRows'), Promise.resolve(tableRows)),
+    countInSample: (_p: Principal, _f: readonly FilterCondition[], percent: number) => (
+      calls.push('countInSample'),
+      Promise.resolve(inSample ?? Math.round((matching * percent) / 100))
+    ),
+    countUpTo: (_p: Principal, _f: readonly FilterCondition[], limit: number) => (
+      calls.push(`countUpTo ${limit}`),
+      Promise.resolve(Math.min(matching, limit))
+    ),
+    count: () => (calls.push('count'), Promise.resolve(matching)),
   };
   const service = new FileListingService(repository as unknown as FileListingRepository, {} as StorageProvider);
   return { service, calls };

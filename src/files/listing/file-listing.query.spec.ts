@@ -10,7 +10,8 @@ describe('escapeLike', () => {
 
 describe('withPageSample', () => {
   it('samples the pages of file_meta under the f alias, with the percentage as a bound parameter', () => {
-    const sql = 'SELECT COUNT(*) AS "count" FROM "file_meta" "f" WHERE "f"."filename" ILIKE $1 AND EXISTS (SELECT 1 FROM file_grants g WHERE g.file_id = f.id)';
+    const sql =
+      'SELECT COUNT(*) AS "count" FROM "file_meta" "f" WHERE "f"."filename" ILIKE $1 AND EXISTS (SELECT 1 FROM file_grants g WHERE g.file_id = f.id)';
     expect(withPageSample(sql, 2)).toBe(
       'SELECT COUNT(*) AS "count" FROM "file_meta" "f" TABLESAMPLE SYSTEM ($2::real) REPEATABLE (0) WHERE "f"."filename" ILIKE $1 AND EXISTS (SELECT 1 FROM file_grants g WHERE g.file_id = f.id)',
     );

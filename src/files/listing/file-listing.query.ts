@@ -29,7 +29,9 @@ export function applyFilters(qb: SelectQueryBuilder<FileMeta>, filters: readonly
 /** Sort keys, then the id as a tie-breaker so that pages never overlap or skip rows; newest first by default. */
 export function applySortAndPage(qb: SelectQueryBuilder<FileMeta>, query: ListQuery): SelectQueryBuilder<FileMeta> {
   const sort = query.sort.length > 0 ? query.sort : [{ field: 'createdAt' as const, direction: 'DESC' as const }];
-  sort.forEach((key, i) => (i === 0 ? qb.orderBy(LIST_FIELDS[key.field].column, key.direction) : qb.addOrderBy(LIST_FIELDS[key.field].column, key.direction)));
+  sort.forEach((key, i) =>
+    i === 0 ? qb.orderBy(LIST_FIELDS[key.field].column, key.direction) : qb.addOrderBy(LIST_FIELDS[key.field].column, key.direction),
+  );
   if (!sort.some((key) => key.field === 'id')) qb.addOrderBy(LIST_FIELDS.id.column, sort[sort.length - 1].direction);
   // limit/offset rather than take/skip: plain SQL paging, no DISTINCT sub-query (there are no joins).
   return qb.limit(query.limit).offset(query.offset);
@@ -45,6 +47,7 @@ const FILE_META_FROM = 'FROM "file_meta" "f"';
  */
 export function withPageSample(sql: string, percentParam: number): string {
   const at = sql.indexOf(FILE_META_FROM);
-  if (at < 0 || sql.indexOf(FILE_META_FROM, at + 1) >= 0) throw new Error(`Cannot sample this query: expected one '${FILE_META_FROM}' in: ${sql}`);
+  if (at < 0 || sql.indexOf(FILE_META_FROM, at + 1) >= 0)
+    throw new Error(`Cannot sample this query: expected one '${FILE_META_FROM}' in: ${sql}`);
   return `${sql.slice(0, at + FILE_META_FROM.length)} TABLESAMPLE SYSTEM ($${percentParam}::real) REPEATABLE (0)${sql.slice(at + FILE_META_FROM.length)}`;
 }

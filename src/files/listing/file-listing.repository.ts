@@ -36,7 +36,8 @@ export class FileListingRepository {
   /** How many visible matching rows a `percent` % sample of file_meta's pages holds (see withPageSample). */
   async countInSample(principal: Principal, filters: readonly FilterCondition[], percent: number): Promise<number> {
     const [sql, params] = this.visible(principal, filters).select('COUNT(*)', 'count').getQueryAndParameters();
-    const rows: { count: string }[] = await this.files.query(withPageSample(sql, params.length + 1), [...params, percent]);
+    const values: unknown[] = [...(params as unknown[]), percent];
+    const rows: { count: string }[] = await this.files.query(withPageSample(sql, params.length + 1), values);
     return Number(rows[0]?.count ?? 0);
   }
 
@@ -57,7 +58,10 @@ export class FileListingRepository {
 
   /** Up to `batch` of the owner's own files matching the filters (id and storage key only). */
   findOwnMatching(ownerId: string, filters: readonly FilterCondition[], batch: number): Promise<Pick<FileMeta, 'id' | 'storageKey'>[]> {
-    return applyFilters(this.files.createQueryBuilder('f').select(['f.id', 'f.storageKey']).where('f.ownerId = :ownerId', { ownerId }), filters)
+    return applyFilters(
+      this.files.createQueryBuilder('f').select(['f.id', 'f.storageKey']).where('f.ownerId = :ownerId', { ownerId }),
+      filters,
+    )
       .orderBy('f.id')
       .limit(batch)
       .getMany();
@@ -65,7 +69,13 @@ export class FileListingRepository {
 
   /** Deletes those of `ids` the owner still owns; returns the storage keys of the rows really deleted. */
   async deleteOwned(ownerId: string, ids: string[]): Promise<string[]> {
-    const result = await this.files.createQueryBuilder().delete().from(FileMeta).where({ id: In(ids), ownerId }).returning(['storageKey']).execute();
+    const result = await this.files
+      .createQueryBuilder()
+      .delete()
+      .from(FileMeta)
+      .where({ id: In(ids), ownerId })
+      .returning(['storageKey'])
+      .execute();
     return (result.raw as { storage_key: string }[]).map((row) => row.storage_key);
   }
 }

@@ -51,14 +51,24 @@ export class FileListingService {
    */
   async deleteOwnMatching(principal: Principal, filters: readonly FilterCondition[]): Promise<number> {
     if (!principal.can(Permission.FileWrite)) throw forbidden('Deleting files requires the WRITE permission.');
-    if (filters.length === 0) throw badRequest('A bulk delete needs a filter (e.g. filter=filename:~invoice); to delete every one of your files, say so with filter=length:>=0.');
+    if (filters.length === 0)
+      throw badRequest(
+        'A bulk delete needs a filter (e.g. filter=filename:~invoice); to delete every one of your files, say so with filter=length:>=0.',
+      );
     let deleted = 0;
     for (;;) {
       const batch = await this.listing.findOwnMatching(principal.userId, filters, DELETE_BATCH);
       if (batch.length === 0) break;
-      const keys = await this.listing.deleteOwned(principal.userId, batch.map((file) => file.id));
+      const keys = await this.listing.deleteOwned(
+        principal.userId,
+        batch.map((file) => file.id),
+      );
       deleted += keys.length;
-      await Promise.all(keys.map((key) => this.storage.delete(key).catch((e) => this.logger.error(`Bulk delete removed a row but not its object ${key}: ${e}`))));
+      await Promise.all(
+        keys.map((key) =>
+          this.storage.delete(key).catch((e) => this.logger.error(`Bulk delete removed a row but not its object ${key}: ${e}`)),
+        ),
+      );
       if (batch.length < DELETE_BATCH) break;
     }
     this.logger.log(`Bulk-deleted ${deleted} file(s) for ${principal.username}`);

@@ -17,7 +17,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 /** A filter term starts with `name:`; a comma not followed by one belongs to the previous value. */
 const TERM_START = /^[A-Za-z][A-Za-z0-9.]*:/;
-const RANGE_OPS: [string, FilterOperator][] = [['>=', 'gte'], ['<=', 'lte'], ['>', 'gt'], ['<', 'lt']];
+const RANGE_OPS: [string, FilterOperator][] = [
+  ['>=', 'gte'],
+  ['<=', 'lte'],
+  ['>', 'gt'],
+  ['<', 'lt'],
+];
 
 /** One optional query parameter as a string; a repeated parameter is refused rather than guessed at. */
 export function singleParam(name: string, value: unknown): string | undefined {
@@ -40,7 +45,8 @@ function typedValue(name: string, field: ListFieldName, raw: string): string | n
       return Number(raw);
     case 'date': {
       const date = new Date(raw);
-      if (!ISO_DATE.test(raw) || Number.isNaN(date.getTime())) throw badRequest(`'${name}' takes an ISO 8601 date or time (e.g. 2025-01-01 or 2025-01-01T12:00:00Z), not '${raw}'.`);
+      if (!ISO_DATE.test(raw) || Number.isNaN(date.getTime()))
+        throw badRequest(`'${name}' takes an ISO 8601 date or time (e.g. 2025-01-01 or 2025-01-01T12:00:00Z), not '${raw}'.`);
       return date;
     }
     case 'string':
@@ -63,7 +69,8 @@ function parseTerm(term: string, names: FieldNames): FilterCondition {
   } else {
     const range = RANGE_OPS.find(([symbol]) => rest.startsWith(symbol));
     if (range) {
-      if (LIST_FIELDS[field].type === 'string') throw badRequest(`'${name}' does not support '${range[0]}'; ranges work on sizes and dates.`);
+      if (LIST_FIELDS[field].type === 'string')
+        throw badRequest(`'${name}' does not support '${range[0]}'; ranges work on sizes and dates.`);
       op = range[1];
       rest = rest.slice(range[0].length);
     }

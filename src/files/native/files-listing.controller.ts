@@ -28,10 +28,23 @@ export class FilesListingController {
 
   @Get()
   @RequirePermission(Permission.FileRead)
-  @ApiOperation({ summary: "The caller's files (admins: everyone's), filtered, sorted and paged", description: 'Grammar as for GET /files (docs/appmixer-api.md), with native field names.' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT } })
+  @ApiOperation({
+    summary: "The caller's files (admins: everyone's), filtered, sorted and paged",
+    description: 'Grammar as for GET /files (docs/appmixer-api.md), with native field names.',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+  })
   @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
-  @ApiQuery({ name: 'sort', required: false, description: '`field:1` or `field:-1`, comma-joined; default createdAt:-1. Fields: id, filename, contentType, size, createdAt, md5, sha256, owner', example: 'size:-1' })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    description:
+      '`field:1` or `field:-1`, comma-joined; default createdAt:-1. Fields: id, filename, contentType, size, createdAt, md5, sha256, owner',
+    example: 'size:-1',
+  })
   @ApiQuery({
     name: 'filter',
     required: false,
@@ -43,6 +56,11 @@ export class FilesListingController {
   async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<FilePageDto> {
     const listQuery = parseListQuery(query, NATIVE_FIELD_NAMES);
     const [files, total] = await Promise.all([this.listing.list(principal, listQuery), this.listing.count(principal, listQuery.filters)]);
-    return { items: files.map((file) => ({ ...toMolgenisFile(file), shared: isSharedWith(principal, file) })), total, limit: listQuery.limit, offset: listQuery.offset };
+    return {
+      items: files.map((file) => ({ ...toMolgenisFile(file), shared: isSharedWith(principal, file) })),
+      total,
+      limit: listQuery.limit,
+      offset: listQuery.offset,
+    };
   }
 }

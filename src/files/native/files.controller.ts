@@ -42,10 +42,22 @@ export class FilesController {
   @ApiOperation({ summary: 'Upload a file: the raw body is the content, streamed to storage' })
   @ApiConsumes('application/octet-stream', '*/*')
   @ApiBody({ schema: { type: 'string', format: 'binary' }, description: 'The file bytes (not a form)' })
-  @ApiHeader({ name: 'Content-Type', required: false, description: 'The file media type; default application/octet-stream. Form encodings get 415.' })
+  @ApiHeader({
+    name: 'Content-Type',
+    required: false,
+    description: 'The file media type; default application/octet-stream. Form encodings get 415.',
+  })
   @ApiHeader({ name: 'x-molgenis-filename', required: false, description: 'Filename, plain or percent-encoded UTF-8; default "unknown"' })
-  @ApiHeader({ name: 'Content-Length', required: false, description: 'Body size; bodies over MAX_UPLOAD_BYTES get 413 before they are read' })
-  @ApiCreatedResponse({ type: MolgenisFileDto, description: 'Stored; Location names the new file', headers: { Location: { description: 'URL of the new file', schema: { type: 'string' } } } })
+  @ApiHeader({
+    name: 'Content-Length',
+    required: false,
+    description: 'Body size; bodies over MAX_UPLOAD_BYTES get 413 before they are read',
+  })
+  @ApiCreatedResponse({
+    type: MolgenisFileDto,
+    description: 'Stored; Location names the new file',
+    headers: { Location: { description: 'URL of the new file', schema: { type: 'string' } } },
+  })
   @ApiErrors(400, 401, 403, 413, 415, 503, 507)
   async upload(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MolgenisFileDto> {
     // The caller from req, as in get(): a @CurrentPrincipal parameter would pass through the global pipes.
@@ -89,7 +101,10 @@ export class FilesController {
     const principal = req.user as Principal;
     const { alt, disposition, download } = req.query;
     if (alt !== undefined && alt !== 'media' && alt !== 'json') {
-      throw new DomainError(ErrorCode.ValidationFailed, `alt must be 'media', 'json' or absent, not '${String(alt)}'.`);
+      throw new DomainError(
+        ErrorCode.ValidationFailed,
+        `alt must be 'media', 'json' or absent, not '${typeof alt === 'string' ? alt : JSON.stringify(alt)}'.`,
+      );
     }
     const options = alt === 'media' ? parseDownloadOptions({ disposition, download }) : undefined;
     const file = await this.files.get(principal, id);

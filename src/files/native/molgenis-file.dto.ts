@@ -12,7 +12,8 @@ export class MolgenisFileDto {
   @ApiProperty({ example: '2026-01-01T12:00:00.000Z' }) createdAt: string;
   @ApiProperty({ nullable: true, type: String, description: 'Owner user id (null once the owner was deleted)' }) owner: string | null;
   @ApiProperty({ example: '/api/files/aaaac2mp6yoxgaavluayxfiaae?alt=media' }) url: string;
-  @ApiPropertyOptional({ description: "In listings: true when the file is not the caller's own (shared with them, or seen as admin)" }) shared?: boolean;
+  @ApiPropertyOptional({ description: "In listings: true when the file is not the caller's own (shared with them, or seen as admin)" })
+  shared?: boolean;
 }
 
 export const toMolgenisFile = (file: FileMeta): MolgenisFileDto => ({

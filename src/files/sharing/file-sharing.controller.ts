@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../auth/permissions.js';
 import { Principal } from '../../auth/principal.js';
@@ -17,7 +25,9 @@ export class FileSharingController {
   constructor(private readonly sharing: FileSharingService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Share the file with a user or a role (owner, WRITE holders, admins); again for the same grantee changes the permission' })
+  @ApiOperation({
+    summary: 'Share the file with a user or a role (owner, WRITE holders, admins); again for the same grantee changes the permission',
+  })
   @ApiCreatedResponse({ type: FileGrantDto })
   @ApiErrors(400, 401, 403, 404)
   async grant(@Param('id') id: string, @Body() body: CreateGrantDto, @CurrentPrincipal() principal: Principal): Promise<FileGrantDto> {

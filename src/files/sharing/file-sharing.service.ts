@@ -47,8 +47,16 @@ export class FileSharingService {
       if (!user) throw new DomainError(ErrorCode.UserNotFound, `User '${request.username}' was not found.`);
       userId = user.id;
     }
-    const id = await this.grants.upsert({ fileId, userId, role: request.role ?? null, permission: request.permission, createdBy: principal.userId });
-    this.logger.log(`${principal.username} granted ${request.permission} on file ${fileId} to ${request.username ?? `role ${request.role}`}`);
+    const id = await this.grants.upsert({
+      fileId,
+      userId,
+      role: request.role ?? null,
+      permission: request.permission,
+      createdBy: principal.userId,
+    });
+    this.logger.log(
+      `${principal.username} granted ${request.permission} on file ${fileId} to ${request.username ?? `role ${request.role}`}`,
+    );
     return (await this.grants.findOnFile(fileId, id))!;
   }
 

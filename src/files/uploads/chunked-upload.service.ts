@@ -97,7 +97,8 @@ export class ChunkedUploadService {
   private checkNumber(number: number | undefined, total: number, base: 0 | 1 | null): number {
     if (number === undefined) throw badRequest('uploader-chunk-number is required when uploader-chunks-total is more than 1.');
     const [low, high] = base === 0 ? [0, total - 1] : base === 1 ? [1, total] : [0, total];
-    if (number < low || number > high) throw badRequest(`uploader-chunk-number must be from ${low} to ${high} for this upload, not ${number}.`);
+    if (number < low || number > high)
+      throw badRequest(`uploader-chunk-number must be from ${low} to ${high} for this upload, not ${number}.`);
     return number;
   }
 
@@ -137,7 +138,11 @@ export class ChunkedUploadService {
       case 'out-of-range':
         throw badRequest(`uploader-chunk-number ${number} is out of range: this upload numbers its chunks from ${record.base}.`);
       case 'duplicate':
-        if (!record.sameBytes) throw new DomainError(ErrorCode.Conflict, `Chunk ${number} of upload '${session.uploadId}' was already received with different bytes.`);
+        if (!record.sameBytes)
+          throw new DomainError(
+            ErrorCode.Conflict,
+            `Chunk ${number} of upload '${session.uploadId}' was already received with different bytes.`,
+          );
         return { kind: 'partial', session: record.session, bytes: record.bytes };
       case 'recorded':
         if (!record.claimed) return { kind: 'partial', session: record.session, bytes: record.bytes };
@@ -151,7 +156,13 @@ export class ChunkedUploadService {
     const key = session.assembledKey!;
     try {
       const stored = await this.storage.write(key, Readable.from(this.concatenate(chunks)), { maxBytes: this.files.maxUploadBytes });
-      return await this.files.commitStored(principal, { id: session.fileId, filename: session.filename, contentType: session.contentType, storageKey: key, stored });
+      return await this.files.commitStored(principal, {
+        id: session.fileId,
+        filename: session.filename,
+        contentType: session.contentType,
+        storageKey: key,
+        stored,
+      });
     } catch (error) {
       // An upload that cannot be assembled (too large, storage failure) is abandoned whole: nothing may linger.
       await this.removeObjects([key]);
@@ -168,6 +179,8 @@ export class ChunkedUploadService {
   }
 
   private async removeObjects(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.storage.delete(key).catch((e) => this.logger.error(`Could not remove upload object ${key}: ${e}`))));
+    await Promise.all(
+      keys.map((key) => this.storage.delete(key).catch((e) => this.logger.error(`Could not remove upload object ${key}: ${e}`))),
+    );
   }
 }

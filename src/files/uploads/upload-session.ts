@@ -26,7 +26,10 @@ export interface UploadChunk {
   sha256: string;
 }
 
-export type NewUploadSession = Pick<UploadSession, 'ownerId' | 'uploadId' | 'fileId' | 'filename' | 'contentType' | 'chunksTotal' | 'chunkSize'> & {
+export type NewUploadSession = Pick<
+  UploadSession,
+  'ownerId' | 'uploadId' | 'fileId' | 'filename' | 'contentType' | 'chunksTotal' | 'chunkSize'
+> & {
   expirySeconds: number;
 };
 

@@ -59,7 +59,16 @@ export class UploadSessionsRepository {
       `INSERT INTO upload_sessions (owner_id, upload_id, file_id, filename, content_type, chunks_total, chunk_size, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
        ON CONFLICT (upload_id) DO NOTHING RETURNING *`,
-      [input.ownerId, input.uploadId, input.fileId, input.filename, input.contentType, input.chunksTotal, input.chunkSize, input.expirySeconds],
+      [
+        input.ownerId,
+        input.uploadId,
+        input.fileId,
+        input.filename,
+        input.contentType,
+        input.chunksTotal,
+        input.chunkSize,
+        input.expirySeconds,
+      ],
     );
     if (rows[0]) return toSession(rows[0]);
     const existing = await this.findByUploadId(input.uploadId);
@@ -78,7 +87,8 @@ export class UploadSessionsRepository {
       let session = toSession(locked[0]);
       if (session.state !== 'open') return { kind: 'closed' };
       const base = chunk.number === 0 ? 0 : chunk.number === session.chunksTotal ? 1 : null;
-      if (base !== null && session.numberingBase !== null && base !== session.numberingBase) return { kind: 'out-of-range', base: session.numberingBase };
+      if (base !== null && session.numberingBase !== null && base !== session.numberingBase)
+        return { kind: 'out-of-range', base: session.numberingBase };
 
       const inserted: unknown[] = await tx.query(
         `INSERT INTO upload_chunks (session_id, number, storage_key, size, sha256) VALUES ($1, $2, $3, $4, $5)
@@ -93,7 +103,10 @@ export class UploadSessionsRepository {
       session = toSession(updated[0]);
       const { received, bytes } = await this.progress(tx, sessionId);
       if (inserted.length === 0) {
-        const existing: { sha256: string }[] = await tx.query(`SELECT sha256 FROM upload_chunks WHERE session_id = $1 AND number = $2`, [sessionId, chunk.number]);
+        const existing: { sha256: string }[] = await tx.query(`SELECT sha256 FROM upload_chunks WHERE session_id = $1 AND number = $2`, [
+          sessionId,
+          chunk.number,
+        ]);
         return { kind: 'duplicate', sameBytes: existing[0]?.sha256 === chunk.sha256, session, received, bytes };
       }
       if (received < session.chunksTotal) return { kind: 'recorded', claimed: false, session, received, bytes };

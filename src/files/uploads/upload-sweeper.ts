@@ -29,7 +29,7 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
     try {
       return await this.uploads.sweepExpired();
     } catch (error) {
-      this.logger.warn(`Sweeping expired uploads failed: ${error}`);
+      this.logger.warn(`Sweeping expired uploads failed: ${String(error)}`);
       return 0;
     }
   }

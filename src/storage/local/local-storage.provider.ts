@@ -159,5 +159,5 @@ async function writeDurably(path: string, body: Readable, digest: Digest): Promi
 }
 
 async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length; ) offset += (await file.write(chunk, offset)).bytesWritten;
+  for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
 }

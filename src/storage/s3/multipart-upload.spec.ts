@@ -91,7 +91,14 @@ describe('MultipartUpload', () => {
     const upload = uploadOf(s3.client);
     await upload.upload(chunked(data));
     expect(upload.uploadId).toBe('upload-1');
-    expect(s3.sent.map((s) => s.command)).toEqual(['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart', 'UploadPart', 'CompleteMultipartUpload']);
+    expect(s3.sent.map((s) => s.command)).toEqual([
+      'CreateMultipartUpload',
+      'UploadPart',
+      'UploadPart',
+      'UploadPart',
+      'UploadPart',
+      'CompleteMultipartUpload',
+    ]);
     const parts = s3.sent.filter((s) => s.command === 'UploadPart');
     expect(parts.map((p) => p.body!.length)).toEqual([PART, PART, PART, 1]);
     expect(Buffer.concat(parts.map((p) => p.body!)).equals(data)).toBe(true);

@@ -64,7 +64,7 @@ export class MultipartUpload {
     let partNumber = 1;
     const append = async (chunk: Buffer): Promise<void> => {
       buffer ??= parts.take();
-      for (let offset = 0; offset < chunk.length; ) {
+      for (let offset = 0; offset < chunk.length;) {
         // A full part is sent only once more bytes come: a body of exactly one part stays a single PUT.
         if (filled === buffer.length) {
           const full = buffer;
@@ -108,7 +108,13 @@ export class MultipartUpload {
     }
     const part = client
       .send(
-        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length) }),
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          Body: buffer.subarray(0, length),
+        }),
         { abortSignal: this.stopParts.signal },
       )
       .then(({ ETag }) => {
@@ -142,6 +148,8 @@ export class MultipartUpload {
     if (this.failure) throw this.failure.error;
     const { client, bucket, key } = this.target;
     const sorted = [...this.completed].sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, MultipartUpload: { Parts: sorted } }));
+    await client.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, MultipartUpload: { Parts: sorted } }),
+    );
   }
 }

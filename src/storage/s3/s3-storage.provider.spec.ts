@@ -52,9 +52,18 @@ describe('S3StorageProvider (S3 only)', () => {
   });
 
   it('fails init naming the endpoint when nothing listens there', async () => {
-    const client = createS3Client({ endpoint: 'http://127.0.0.1:1', bucket: 'b', region: 'us-east-1', forcePathStyle: true, accessKeyId: 'x', secretAccessKey: 'y' });
+    const client = createS3Client({
+      endpoint: 'http://127.0.0.1:1',
+      bucket: 'b',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      accessKeyId: 'x',
+      secretAccessKey: 'y',
+    });
     try {
-      await expect(new S3StorageProvider(client, 'b', 'http://127.0.0.1:1').init()).rejects.toThrow(/http:\/\/127\.0\.0\.1:1.*S3_ENDPOINT/s);
+      await expect(new S3StorageProvider(client, 'b', 'http://127.0.0.1:1').init()).rejects.toThrow(
+        /http:\/\/127\.0\.0\.1:1.*S3_ENDPOINT/s,
+      );
     } finally {
       client.destroy();
     }

@@ -87,6 +87,7 @@ export class S3StorageProvider extends StorageProvider {
       throw new Error(
         `S3 bucket '${this.bucket}' at ${this.endpointLabel} is not usable: ${e.name ?? 'Error'}${status} ${e.message ?? ''}`.trim() +
           ' — check S3_ENDPOINT, S3_BUCKET and the S3 credentials.',
+        { cause: error },
       );
     }
   }

@@ -5,15 +5,20 @@ import { User } from '../user.entity.js';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'alice', pattern: '^[A-Za-z0-9._@-]{1,64}$' })
-  @IsString() @Matches(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'username must be 1-64 of A-Z a-z 0-9 . _ @ -' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'username must be 1-64 of A-Z a-z 0-9 . _ @ -' })
   username: string;
 
   @ApiProperty({ example: 'a-long-passphrase', minLength: 8 })
-  @IsString() @MinLength(8) @MaxLength(1024)
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
   password: string;
 
   @ApiProperty({ enum: Role, isArray: true, example: [Role.Editor] })
-  @IsArray() @ArrayUnique() @IsIn(ALL_ROLES, { each: true, message: `each role must be one of: ${ALL_ROLES.join(', ')}` })
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(ALL_ROLES, { each: true, message: `each role must be one of: ${ALL_ROLES.join(', ')}` })
   roles: Role[];
 }
 

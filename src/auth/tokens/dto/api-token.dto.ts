@@ -4,11 +4,14 @@ import { ApiToken } from '../api-token.entity.js';
 
 export class CreateApiTokenDto {
   @ApiProperty({ example: 'nightly backup job', maxLength: 255 })
-  @IsString() @MinLength(1) @MaxLength(255)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
   description: string;
 
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z', description: 'ISO 8601, in the future; absent: the token does not expire' })
-  @IsOptional() @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: string;
 }
 

@@ -7,7 +7,8 @@ export class AppmixerErrorDto {
   @ApiProperty({ example: 404 }) statusCode: number;
   @ApiProperty({ example: 'Not Found' }) error: string;
   @ApiProperty({ example: "File 'abc' was not found." }) message: string;
-  @ApiProperty({ example: 'FILE_NOT_FOUND', description: 'Stable, machine-readable error code (an addition to the contract)' }) code: string;
+  @ApiProperty({ example: 'FILE_NOT_FOUND', description: 'Stable, machine-readable error code (an addition to the contract)' })
+  code: string;
 }
 
 const WHEN: Record<number, string> = {

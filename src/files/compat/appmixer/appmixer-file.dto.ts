@@ -9,11 +9,19 @@ export class AppmixerFileMetadataDto {
 /** File metadata exactly as the Appmixer Files API returns it. */
 export class AppmixerFileDto {
   @ApiProperty({ example: 146737, description: 'Bytes (for an unfinished upload: the bytes received so far)' }) length: number;
-  @ApiProperty({ example: 146737, description: 'A stored file is one object, so its length; during an upload, uploader-chunk-size or the first chunk size' })
+  @ApiProperty({
+    example: 146737,
+    description: 'A stored file is one object, so its length; during an upload, uploader-chunk-size or the first chunk size',
+  })
   chunkSize: number;
   @ApiProperty({ example: '2020-07-24T19:19:49.755Z' }) uploadDate: string;
   @ApiProperty({ example: 'chart1.png' }) filename: string;
-  @ApiProperty({ example: '1d0ed5eb2cacbab4526de272837102dd', nullable: true, type: String, description: 'Hex MD5 of the whole file; null until an upload is complete' })
+  @ApiProperty({
+    example: '1d0ed5eb2cacbab4526de272837102dd',
+    nullable: true,
+    type: String,
+    description: 'Hex MD5 of the whole file; null until an upload is complete',
+  })
   md5: string | null;
   @ApiProperty({ type: AppmixerFileMetadataDto }) metadata: AppmixerFileMetadataDto;
   @ApiProperty({ example: 'image/png' }) contentType: string;
@@ -44,7 +52,11 @@ export const toAppmixerPartialFile = (session: UploadSession, bytes: number): Ap
 });
 
 export class AppmixerCountDto {
-  @ApiProperty({ example: 2, description: 'Matching files: exact up to 1,000, above that possibly an estimate (see the X-Count-Exact header)' }) count: number;
+  @ApiProperty({
+    example: 2,
+    description: 'Matching files: exact up to 1,000, above that possibly an estimate (see the X-Count-Exact header)',
+  })
+  count: number;
 }
 
 export class AppmixerDeletedDto {

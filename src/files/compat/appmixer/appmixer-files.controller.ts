@@ -1,5 +1,17 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../../auth/permissions.js';
@@ -31,7 +43,8 @@ const COUNT_EXACT_HEADER = 'X-Count-Exact';
 /** `includeComponentSourceFiles` is accepted for compatibility: there are no component source files here. */
 function checkIncludeComponentSourceFiles(value: unknown): void {
   const text = singleParam('includeComponentSourceFiles', value);
-  if (text !== undefined && !['true', 'false', '1', '0'].includes(text)) throw badRequest('includeComponentSourceFiles must be true or false.');
+  if (text !== undefined && !['true', 'false', '1', '0'].includes(text))
+    throw badRequest('includeComponentSourceFiles must be true or false.');
 }
 
 /** The Appmixer Files API (https://docs.appmixer.com/api/files), over the same files as /api/files. */
@@ -58,10 +71,29 @@ export class AppmixerFilesController {
       'Every answer is the file metadata (md5 null and length = bytes so far until complete). See docs/appmixer-api.md.',
   })
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'The file or chunk' } } } })
-  @ApiHeader({ name: 'uploader-file-id', required: false, description: 'Continue this upload: the fileId an earlier answer gave, or an id of the client’s own (huge-uploader) that starts a new upload when unknown' })
-  @ApiHeader({ name: 'uploader-file-name', required: false, description: 'The filename (plain or percent-encoded UTF-8); default: the part’s filename' })
-  @ApiHeader({ name: 'uploader-chunks-total', required: false, description: 'Number of chunks, 1-10000; default 1 (the part is the whole file)' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary', description: 'The file or chunk' } },
+    },
+  })
+  @ApiHeader({
+    name: 'uploader-file-id',
+    required: false,
+    description:
+      'Continue this upload: the fileId an earlier answer gave, or an id of the client’s own (huge-uploader) that starts a new upload when unknown',
+  })
+  @ApiHeader({
+    name: 'uploader-file-name',
+    required: false,
+    description: 'The filename (plain or percent-encoded UTF-8); default: the part’s filename',
+  })
+  @ApiHeader({
+    name: 'uploader-chunks-total',
+    required: false,
+    description: 'Number of chunks, 1-10000; default 1 (the part is the whole file)',
+  })
   @ApiHeader({ name: 'uploader-chunk-number', required: false, description: 'This chunk’s number: 0..total-1 or 1..total' })
   @ApiHeader({ name: 'uploader-chunk-size', required: false, description: 'Informational: the client’s chunk size in bytes' })
   @ApiOkResponse({ type: AppmixerFileDto, description: 'The file (complete) or the upload so far (md5 null)' })
@@ -74,7 +106,12 @@ export class AppmixerFilesController {
     const outcome = await receiveSingleFilePart(req, (part) =>
       this.uploads.receive(principal, {
         body: part.stream,
-        filename: headers.fileName !== undefined ? decodeFilename(headers.fileName) : part.filename !== undefined ? sanitizeFilename(part.filename) : DEFAULT_FILENAME,
+        filename:
+          headers.fileName !== undefined
+            ? decodeFilename(headers.fileName)
+            : part.filename !== undefined
+              ? sanitizeFilename(part.filename)
+              : DEFAULT_FILENAME,
         contentType: normalizeContentType(part.mimeType),
         uploadId: headers.uploadId,
         chunksTotal: headers.chunksTotal,
@@ -88,13 +125,30 @@ export class AppmixerFilesController {
   @Get()
   @RequirePermission(Permission.FileRead)
   @ApiOperation({ summary: "The caller's files (admins: everyone's), filtered, sorted, projected and paged" })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT } })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+  })
   @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
-  @ApiQuery({ name: 'sort', required: false, description: '`field:1` or `field:-1`, comma-joined; default uploadDate:-1', example: 'filename:1' })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    description: '`field:1` or `field:-1`, comma-joined; default uploadDate:-1',
+    example: 'filename:1',
+  })
   @ApiQuery({ name: 'projection', required: false, description: 'Fields to keep (`filename,length`) or drop (`-md5,-chunkSize`)' })
   @ApiQuery({ name: 'filter', required: false, description: FILTER_DOC, example: 'filename:~invoice' })
-  @ApiQuery({ name: 'includeComponentSourceFiles', required: false, type: Boolean, description: 'Accepted; changes nothing (no component source files are stored here)' })
-  @ApiOkResponse({ schema: { type: 'array', items: { $ref: getSchemaPath(AppmixerFileDto) } }, description: 'The page of files (projected)' })
+  @ApiQuery({
+    name: 'includeComponentSourceFiles',
+    required: false,
+    type: Boolean,
+    description: 'Accepted; changes nothing (no component source files are stored here)',
+  })
+  @ApiOkResponse({
+    schema: { type: 'array', items: { $ref: getSchemaPath(AppmixerFileDto) } },
+    description: 'The page of files (projected)',
+  })
   @ApiAppmixerErrors(400, 401, 403)
   async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<Partial<AppmixerFileDto>[]> {
     checkIncludeComponentSourceFiles(query.includeComponentSourceFiles);
@@ -124,9 +178,16 @@ export class AppmixerFilesController {
     },
   })
   @ApiAppmixerErrors(400, 401, 403)
-  async count(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<AppmixerCountDto> {
+  async count(
+    @Query() query: Record<string, unknown>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AppmixerCountDto> {
     checkIncludeComponentSourceFiles(query.includeComponentSourceFiles);
-    const { count, exact } = await this.listing.countForPaging(principal, parseFilter(singleParam('filter', query.filter), APPMIXER_FIELD_NAMES));
+    const { count, exact } = await this.listing.countForPaging(
+      principal,
+      parseFilter(singleParam('filter', query.filter), APPMIXER_FIELD_NAMES),
+    );
     res.setHeader(COUNT_EXACT_HEADER, String(exact));
     return { count };
   }
@@ -153,7 +214,8 @@ export class AppmixerFilesController {
   @RequirePermission(Permission.FileWrite)
   @ApiOperation({
     summary: "Delete the caller's own files matching a filter (never anyone else's, even for admins)",
-    description: 'The filter is required: an empty one is 400, so nothing is wiped by accident. To delete all your files, say `filter=length:>=0`.',
+    description:
+      'The filter is required: an empty one is 400, so nothing is wiped by accident. To delete all your files, say `filter=length:>=0`.',
   })
   @ApiQuery({ name: 'filter', required: true, description: FILTER_DOC, example: 'filename:~invoice' })
   @ApiOkResponse({ type: AppmixerDeletedDto })

@@ -21,7 +21,14 @@ describe('Appmixer projection', () => {
   });
 
   it('drops -fields; nothing given keeps everything', () => {
-    expect(Object.keys(project(file, parseProjection('-md5,-metadata')))).toEqual(['length', 'chunkSize', 'uploadDate', 'filename', 'contentType', 'fileId']);
+    expect(Object.keys(project(file, parseProjection('-md5,-metadata')))).toEqual([
+      'length',
+      'chunkSize',
+      'uploadDate',
+      'filename',
+      'contentType',
+      'fileId',
+    ]);
     expect(project(file, parseProjection(undefined))).toEqual(file);
   });
 

@@ -12,7 +12,7 @@ export function parseProjection(raw: string | undefined): ReadonlySet<Key> {
   const parts = raw.split(',').map((part) => part.trim());
   const excluding = parts[0].startsWith('-');
   const named = parts.map((part) => {
-    if (part.startsWith('-') !== excluding) throw badRequest("projection either keeps fields (a,b) or drops them (-a,-b), not both.");
+    if (part.startsWith('-') !== excluding) throw badRequest('projection either keeps fields (a,b) or drops them (-a,-b), not both.');
     const name = excluding ? part.slice(1) : part;
     const key = (KEYS as readonly string[]).includes(name) ? (name as Key) : Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
     if (!key) throw badRequest(`'${name}' is not a field of a file; projection takes: ${KEYS.join(', ')}.`);
@@ -23,5 +23,5 @@ export function parseProjection(raw: string | undefined): ReadonlySet<Key> {
 
 export function project(file: AppmixerFileDto, keys: ReadonlySet<Key>): Partial<AppmixerFileDto> {
   if (keys.size === KEYS.length) return file;
-  return Object.fromEntries(KEYS.filter((key) => keys.has(key)).map((key) => [key, file[key]])) as Partial<AppmixerFileDto>;
+  return Object.fromEntries(KEYS.filter((key) => keys.has(key)).map((key) => [key, file[key]]));
 }

@@ -26,7 +26,12 @@ export function receiveSingleFilePart<T>(req: Request, handle: (part: FilePart) 
     try {
       parser = busboy({ headers: req.headers, limits: LIMITS });
     } catch (error) {
-      reject(new DomainError(ErrorCode.UnsupportedMediaType, `Send multipart/form-data with a boundary and a 'file' part (${(error as Error).message}).`));
+      reject(
+        new DomainError(
+          ErrorCode.UnsupportedMediaType,
+          `Send multipart/form-data with a boundary and a 'file' part (${(error as Error).message}).`,
+        ),
+      );
       return;
     }
     let body: PassThrough | undefined;
@@ -52,7 +57,7 @@ export function receiveSingleFilePart<T>(req: Request, handle: (part: FilePart) 
       body = new PassThrough();
       file.on('error', (error) => fail(badRequest(`Malformed multipart body: ${error.message}`)));
       file.pipe(body, { end: false });
-      handle({ stream: body, filename: info.filename, mimeType: info.mimeType }).then(resolve, (error) => {
+      handle({ stream: body, filename: info.filename, mimeType: info.mimeType }).then(resolve, (error: Error) => {
         failure ??= error;
         // Nobody reads the rest: stop parsing (the error filter closes the connection on an unread body).
         req.unpipe(parser);

@@ -5,7 +5,8 @@ import { STATUS_CODES } from 'node:http';
 /** The filestore's error body for the rest: `{error}` (401, 403, 404, 412, 500, 503, 507). */
 export class HasuraErrorDto {
   @ApiProperty({ example: "File 'abc' was not found." }) error: string;
-  @ApiProperty({ example: 'FILE_NOT_FOUND', description: 'Stable, machine-readable error code (an addition to the contract)' }) code: string;
+  @ApiProperty({ example: 'FILE_NOT_FOUND', description: 'Stable, machine-readable error code (an addition to the contract)' })
+  code: string;
 }
 
 /** The filestore's error body for a bad request: `{path, error}` (400, 409, 413, 415, 416). */
@@ -37,7 +38,9 @@ export function ApiHasuraErrors(...statuses: number[]) {
       ApiResponse({
         status,
         description: WHEN[status] ?? STATUS_CODES[status],
-        content: { 'application/json': { schema: { $ref: getSchemaPath(REQUEST_ERRORS.has(status) ? HasuraRequestErrorDto : HasuraErrorDto) } } },
+        content: {
+          'application/json': { schema: { $ref: getSchemaPath(REQUEST_ERRORS.has(status) ? HasuraRequestErrorDto : HasuraErrorDto) } },
+        },
       }),
     ),
   );

@@ -29,7 +29,12 @@ describe('Hasura mapping', () => {
   });
 
   it('maps a file to the filestore record', () => {
-    const file = Object.assign(new FileMeta(), { id: 'f1', contentType: 'image/png', size: 351667, createdAt: new Date('2017-04-25T08:26:22.834Z') });
+    const file = Object.assign(new FileMeta(), {
+      id: 'f1',
+      contentType: 'image/png',
+      size: 351667,
+      createdAt: new Date('2017-04-25T08:26:22.834Z'),
+    });
     expect(toHasuraFile(file, new Principal('uuid-1', 'alice', ['editor']))).toEqual({
       file_id: 'f1',
       content_type: 'image/png',

@@ -16,7 +16,10 @@ export class HasuraFileDto {
     description: "The caller's id: our user id (UUID), or X-Hasura-User-Id when headers are trusted (a number when it is one)",
   })
   user_id: string | number;
-  @ApiProperty({ example: 'user', description: "The caller's role: X-Hasura-Role when headers are trusted, else its highest role (admin, editor, viewer)" })
+  @ApiProperty({
+    example: 'user',
+    description: "The caller's role: X-Hasura-Role when headers are trusted, else its highest role (admin, editor, viewer)",
+  })
   user_role: string;
   @ApiProperty({ example: '2017-04-25T08:26:22.834Z', format: 'date-time' }) created_at: string;
 }

@@ -36,8 +36,16 @@ const UPLOAD_ROUTE = applyDecorators(
   RequirePermission(Permission.FileWrite),
   ApiConsumes('application/octet-stream', '*/*'),
   ApiBody({ schema: { type: 'string', format: 'binary' }, description: 'The file bytes (not a form), streamed to storage' }),
-  ApiHeader({ name: 'Content-Type', required: false, description: "The file's media type, stored and served back; default application/octet-stream. Form encodings get 415." }),
-  ApiHeader({ name: 'Content-Length', required: false, description: 'Body size; bodies over MAX_UPLOAD_BYTES get 413 before they are read' }),
+  ApiHeader({
+    name: 'Content-Type',
+    required: false,
+    description: "The file's media type, stored and served back; default application/octet-stream. Form encodings get 415.",
+  }),
+  ApiHeader({
+    name: 'Content-Length',
+    required: false,
+    description: 'Body size; bodies over MAX_UPLOAD_BYTES get 413 before they are read',
+  }),
   ApiOkResponse({ type: HasuraFileDto, description: 'Stored (Content-Type: application/json)' }),
 );
 
@@ -55,7 +63,8 @@ function sendJson(res: Response, body: HasuraFileDto): void {
 @ApiHeader({
   name: 'X-Hasura-User-Id',
   required: false,
-  description: 'Only with HASURA_TRUST_HEADERS=true (behind a gateway that sets it): authenticates the caller instead of a token. Ignored otherwise.',
+  description:
+    'Only with HASURA_TRUST_HEADERS=true (behind a gateway that sets it): authenticates the caller instead of a token. Ignored otherwise.',
 })
 @ApiHeader({
   name: 'X-Hasura-Role',
@@ -79,7 +88,12 @@ export class HasuraFilesController {
   @ApiHasuraErrors(400, 401, 403, 409, 413, 415, 500)
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'Upload a file under a client-chosen id (never overwrites: a taken id is 409)' })
-  async uploadWithId(@Param('fileId') fileId: string, @Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
+  async uploadWithId(
+    @Param('fileId') fileId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
     await this.upload(req, res, principal, fileId);
   }
 
@@ -98,7 +112,12 @@ export class HasuraFilesController {
   @ApiOkResponse({ description: 'As GET, without a body' })
   @ApiHasuraErrors(401, 403, 404, 412, 416, 500)
   @ApiDownload()
-  async head(@Param('fileId') fileId: string, @Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
+  async head(
+    @Param('fileId') fileId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
     await this.download(fileId, req, res, principal);
   }
 
@@ -111,7 +130,12 @@ export class HasuraFilesController {
   // Above ApiDownload, so that its 412/416 are documented in the filestore shapes this route answers in.
   @ApiHasuraErrors(401, 403, 404, 412, 416, 500)
   @ApiDownload()
-  async download(@Param('fileId') fileId: string, @Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
+  async download(
+    @Param('fileId') fileId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
     const file = await this.files.get(principal, fileId);
     await sendFile(req, res, this.files, file);
   }

@@ -5,11 +5,14 @@ import { FileGrant, GrantPermission } from '../file-grant.entity.js';
 
 export class CreateGrantDto {
   @ApiPropertyOptional({ example: 'alice', description: 'The user to share with (exactly one of username or role)' })
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._@:-]{1,64}$/, { message: 'username must be 1-64 of A-Z a-z 0-9 . _ @ : -' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._@:-]{1,64}$/, { message: 'username must be 1-64 of A-Z a-z 0-9 . _ @ : -' })
   username?: string;
 
   @ApiPropertyOptional({ enum: ALL_ROLES, example: 'viewer', description: 'Share with everyone holding this role' })
-  @IsOptional() @IsIn(ALL_ROLES, { message: `role must be one of: ${ALL_ROLES.join(', ')}` })
+  @IsOptional()
+  @IsIn(ALL_ROLES, { message: `role must be one of: ${ALL_ROLES.join(', ')}` })
   role?: string;
 
   @ApiProperty({ enum: GrantPermission, description: 'READ: metadata and download; WRITE: also delete (implies READ)' })
