@@ -31,18 +31,40 @@ export interface TestApp {
   /** A new user with these roles, and a token for them. */
   createUser(roles: string[], username?: string): Promise<{ id: string; username: string; password: string; token: string }>;
   login(username: string, password: string): Promise<string>;
+  /** The environment this app was booted from (database, storage, DATA_DIR): siblings and service processes share it. */
+  testEnv: TestEnv;
   /** Stops the app, keeping DATA_DIR and the database, and starts it again on them. */
   restart(): Promise<TestApp>;
+  /**
+   * A second instance on the same database, storage and DATA_DIR (as two replicas behind a load balancer), with
+   * `overrides` on top. Needs a real PostgreSQL: start the first app with `{ realDatabase: true }`. Closing a sibling
+   * stops it only; closing the first app drops what they share.
+   */
+  startSibling(overrides?: Record<string, string | undefined>): Promise<TestApp>;
   close(): Promise<void>;
 }
 
-interface TestEnv {
+/** What a test app runs on; made by prepareTestEnv, released by its `cleanup`. */
+export interface TestEnv {
   env: Record<string, string | undefined>;
-  dropDatabase?: () => Promise<void>;
-  /** Stops the s3rver started for this app (S3 driver without S3_ENDPOINT). */
-  stopS3?: () => Promise<void>;
   dataDir: string;
+  /** Whether env.DATABASE_URL is set (a real PostgreSQL server), so that several instances can share it. */
+  sharedDatabase: boolean;
+  /** Drops the database, stops the s3rver started for it, removes DATA_DIR. */
+  cleanup(): Promise<void>;
 }
+
+export interface TestEnvOptions {
+  /**
+   * A fresh database on a real PostgreSQL server even on the embedded leg (TEST_DATABASE_URL's server, else
+   * TEST_PG_SERVER_URL, else the machine's 127.0.0.1:5432): for tests of several instances or processes.
+   */
+  realDatabase?: boolean;
+}
+
+/** The PostgreSQL server for tests that need one shared by several instances. */
+export const realPostgresServerUrl = (): string =>
+  process.env.TEST_DATABASE_URL ?? process.env.TEST_PG_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function createTestDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `stowage_test_${randomBytes(6).toString('hex')}`;
@@ -63,7 +85,8 @@ async function createTestDatabase(serverUrl: string): Promise<{ url: string; dro
   };
 }
 
-async function prepareEnv(overrides: Record<string, string | undefined>): Promise<TestEnv> {
+/** A fresh DATA_DIR, database and (on the S3 leg) bucket for one test app or service process, with `overrides` on top. */
+export async function prepareTestEnv(overrides: Record<string, string | undefined> = {}, options: TestEnvOptions = {}): Promise<TestEnv> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stowage-test-'));
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
@@ -81,8 +104,8 @@ async function prepareEnv(overrides: Record<string, string | undefined>): Promis
     S3_FORCE_PATH_STYLE: process.env.S3_FORCE_PATH_STYLE,
   };
   let dropDatabase: (() => Promise<void>) | undefined;
-  if (process.env.TEST_DATABASE_URL) {
-    const db = await createTestDatabase(process.env.TEST_DATABASE_URL);
+  if (process.env.TEST_DATABASE_URL || options.realDatabase) {
+    const db = await createTestDatabase(realPostgresServerUrl());
     env.DATABASE_URL = db.url;
     dropDatabase = db.drop;
   }
@@ -94,10 +117,20 @@ async function prepareEnv(overrides: Record<string, string | undefined>): Promis
     Object.assign(env, s3.env);
     stopS3 = s3.close;
   }
-  return { env: { ...env, ...overrides }, dropDatabase, stopS3, dataDir };
+  const merged = { ...env, ...overrides };
+  return {
+    env: merged,
+    dataDir,
+    sharedDatabase: Boolean(merged.DATABASE_URL),
+    async cleanup() {
+      await dropDatabase?.();
+      await stopS3?.();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
-async function boot(testEnv: TestEnv): Promise<TestApp> {
+async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
   const config = loadConfig(testEnv.env);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
@@ -117,9 +150,11 @@ async function boot(testEnv: TestEnv): Promise<TestApp> {
   };
   const adminToken = await login(ADMIN.username, ADMIN.password);
   let closed = false;
+  const siblings: TestApp[] = [];
   const stop = async () => {
     if (closed) return;
     closed = true;
+    await Promise.all(siblings.map((sibling) => sibling.close()));
     await app.close();
   };
 
@@ -136,20 +171,25 @@ async function boot(testEnv: TestEnv): Promise<TestApp> {
       if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
       return { id: res.body.id, username, password, token: await login(username, password) };
     },
+    testEnv,
     async restart() {
       await stop();
-      return boot(testEnv);
+      return boot(testEnv, owner);
+    },
+    async startSibling(overrides = {}) {
+      if (!testEnv.sharedDatabase) throw new Error('startSibling needs a real PostgreSQL: start the first app with { realDatabase: true }');
+      const sibling = await boot({ ...testEnv, env: { ...testEnv.env, ...overrides } }, false);
+      siblings.push(sibling);
+      return sibling;
     },
     async close() {
       await stop();
-      await testEnv.dropDatabase?.();
-      await testEnv.stopS3?.();
-      await rm(testEnv.dataDir, { recursive: true, force: true });
+      if (owner) await testEnv.cleanup();
     },
   };
 }
 
 /** Boots a fresh app; `overrides` are environment variables (e.g. `{ MAX_UPLOAD_BYTES: '1024' }`). */
-export async function startTestApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
-  return boot(await prepareEnv(overrides));
+export async function startTestApp(overrides: Record<string, string | undefined> = {}, options: TestEnvOptions = {}): Promise<TestApp> {
+  return boot(await prepareTestEnv(overrides, options), true);
 }
