@@ -7,6 +7,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  // `npm run test:fast` (the extra CI legs) leaves out the suites that run once: faults, browser, deployment shape.
+  testPathIgnorePatterns: ['/node_modules/', ...(process.env.STOWAGE_FAST_SUITE ? ['/test/(reliability|browser|deployment)/'] : [])],
   maxWorkers: 2,
   testTimeout: 60_000,
 };
