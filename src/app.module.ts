@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { FilesModule } from './files/files.module.js';
+import { TusModule } from './files/tus/tus.module.js';
 import { HealthModule } from './health/health.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -23,7 +24,7 @@ export class AppModule implements BeforeApplicationShutdown {
       module: AppModule,
       // FilesModule before the others: Express tries routes in the order they were registered, and the file routes
       // carry nearly all the traffic (their paths overlap no other module's).
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StorageModule, FilesModule, UsersModule, AuthModule, HealthModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, StorageModule, FilesModule, TusModule, UsersModule, AuthModule, HealthModule],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }
