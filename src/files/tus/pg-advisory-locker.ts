@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 
 /** First key of every tus lock ('tus1'): keeps them apart from any other advisory lock on the database. */
-const LOCK_NAMESPACE = 0x74757331;
+export const LOCK_NAMESPACE = 0x74757331;
 /** How long a request waits for an upload another request holds before it gets 423. */
 const WAIT_MS = 3_000;
 const POLL_MS = 100;
