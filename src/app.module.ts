@@ -24,7 +24,16 @@ export class AppModule implements BeforeApplicationShutdown {
       module: AppModule,
       // FilesModule before the others: Express tries routes in the order they were registered, and the file routes
       // carry nearly all the traffic (their paths overlap no other module's).
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StorageModule, FilesModule, TusModule, UsersModule, AuthModule, HealthModule],
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule,
+        StorageModule,
+        FilesModule,
+        TusModule,
+        UsersModule,
+        AuthModule,
+        HealthModule,
+      ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }

@@ -74,7 +74,10 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     // The cors middleware answers every OPTIONS as a preflight; tus discovery (an OPTIONS that is not one) goes on to
     // the tus route instead.
     app.enableCors((req: Request, callback: (error: Error | null, options: CorsOptions) => void) =>
-      callback(null, req.method === 'OPTIONS' && isTusRoute(req) && !req.headers['access-control-request-method'] ? { origin: false } : cors),
+      callback(
+        null,
+        req.method === 'OPTIONS' && isTusRoute(req) && !req.headers['access-control-request-method'] ? { origin: false } : cors,
+      ),
     );
   }
 

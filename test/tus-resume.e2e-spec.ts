@@ -16,7 +16,11 @@ const TUS = { 'Tus-Resumable': '1.0.0' };
 async function fetchJson(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: unknown }> {
   const res = await fetch(url, init);
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+  };
 }
 
 async function login(url: string): Promise<string> {
@@ -46,7 +50,7 @@ async function startCutUpload(baseUrl: string, token: string, config: AppConfig,
   });
   upload.start();
   await stack.paused;
-  await waitFor('the upload URL', async () => upload.url !== null);
+  await waitFor('the upload URL', () => upload.url !== null);
   const path = new URL(upload.url!).pathname;
   const id = path.split('/').pop()!;
   await waitFor(`${stored} bytes to be stored`, async () => (await tusBytesStored(config, id)) >= stored);
@@ -84,19 +88,32 @@ describe('tus: an upload resumed through a second instance', () => {
     expect(resumed.requests[1].offset).toBe(offset);
     // Hashed from the stored object (the sibling never saw the first bytes), and visible on the first instance.
     const meta = await t.http().get(`/api/files/${resumed.fileId}`).set('Authorization', `Bearer ${t.adminToken}`).expect(200);
-    expect(meta.body).toMatchObject({ filename: 'resumed.bin', contentType: 'application/x-test', size: bytes.length, sha256: sha256(bytes) });
+    expect(meta.body).toMatchObject({
+      filename: 'resumed.bin',
+      contentType: 'application/x-test',
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
     expect(await tusLeftovers(t.config, cut.id)).toEqual([]);
   });
 
   it('locks an upload across instances: a HEAD on one waits for a PATCH on the other, then gets 423', async () => {
     const create = await t.http().post('/api/uploads').set('Authorization', `Bearer ${t.adminToken}`).set(TUS).set('Upload-Length', '1000');
-    const path = create.headers.location as string;
+    const path = create.headers.location;
     const sibling = await t.startSibling();
     const patch = httpRequest(`${sibling.url}${path}`, {
       method: 'PATCH',
-      headers: { ...TUS, Authorization: `Bearer ${t.adminToken}`, 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream', 'Content-Length': 1000 },
+      headers: {
+        ...TUS,
+        Authorization: `Bearer ${t.adminToken}`,
+        'Upload-Offset': 0,
+        'Content-Type': 'application/offset+octet-stream',
+        'Content-Length': 1000,
+      },
     });
-    const answered = new Promise<number>((resolve, reject) => patch.on('response', (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject));
+    const answered = new Promise<number>((resolve, reject) =>
+      patch.on('response', (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject),
+    );
     patch.write(Buffer.alloc(10));
     await waitFor('the PATCH to hold the upload', () => tusUploadLocked(t.app, path.split('/').pop()!));
     const head = await t.http().head(path).set('Authorization', `Bearer ${t.adminToken}`).set(TUS);
@@ -149,9 +166,16 @@ describe('tus: expiry and the size limit', () => {
     const auth = { Authorization: `Bearer ${t.adminToken}` };
     const create = await t.http().post('/api/uploads').set(auth).set(TUS).set('Upload-Length', '2000');
     expect(create.headers['upload-expires']).toBeDefined();
-    const path = create.headers.location as string;
+    const path = create.headers.location;
     const id = path.split('/').pop()!;
-    await t.http().patch(path).set(auth).set(TUS).set('Upload-Offset', '0').set('Content-Type', 'application/offset+octet-stream').send(Buffer.alloc(1000));
+    await t
+      .http()
+      .patch(path)
+      .set(auth)
+      .set(TUS)
+      .set('Upload-Offset', '0')
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(Buffer.alloc(1000));
     expect(await tusLeftovers(t.config, id)).not.toEqual([]);
 
     await waitFor('the sweeper to remove the upload', async () => (await t.http().head(path).set(auth).set(TUS)).status === 404);
@@ -160,7 +184,7 @@ describe('tus: expiry and the size limit', () => {
     const again = await tusUpload(t.url, t.adminToken, bytes, { uploadUrl: `${t.url}${path}` });
     expect(again.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['HEAD 404', 'POST 201', 'PATCH 204']);
     const meta = await t.http().get(`/api/files/${again.fileId}`).set(auth).expect(200);
-    expect(meta.body.sha256).toBe(sha256(bytes));
+    expect((meta.body as { sha256: string }).sha256).toBe(sha256(bytes));
   });
 
   it('refuses an Upload-Length over MAX_UPLOAD_BYTES with 413 before reading a byte, and records nothing', async () => {
@@ -176,7 +200,12 @@ describe('tus: expiry and the size limit', () => {
     expect(res.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(res.headers.location).toBeUndefined();
     expect(await tusLeftovers(t.config)).toEqual([]);
-    const exact = await t.http().post('/api/uploads').set('Authorization', `Bearer ${t.adminToken}`).set(TUS).set('Upload-Length', String(MiB));
+    const exact = await t
+      .http()
+      .post('/api/uploads')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .set(TUS)
+      .set('Upload-Length', String(MiB));
     expect(exact.status).toBe(201);
   });
 });

@@ -15,14 +15,16 @@ const TUS = { 'Tus-Resumable': '1.0.0' };
 /** A raw request whose body the test writes itself (supertest cannot hold a body half-sent). */
 function rawRequest(url: string, method: string, headers: Record<string, string | number>) {
   const req = httpRequest(url, { method, headers });
-  const response = new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-  });
+  const response = new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+    (resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+    },
+  );
   return { req, response };
 }
 
@@ -43,10 +45,16 @@ describe('tus uploads (/api/uploads)', () => {
 
   /** POST /api/uploads by hand; answers the upload path. */
   async function create(token: string, size: number, metadata = `filename ${b64('raw.bin')}`): Promise<string> {
-    const res = await t.http().post('/api/uploads').set(auth(token)).set(TUS).set('Upload-Length', String(size)).set('Upload-Metadata', metadata);
+    const res = await t
+      .http()
+      .post('/api/uploads')
+      .set(auth(token))
+      .set(TUS)
+      .set('Upload-Length', String(size))
+      .set('Upload-Metadata', metadata);
     expect(res.status).toBe(201);
     expect(res.headers.location).toMatch(/^\/api\/uploads\/[0-9a-f]{32}$/);
-    return res.headers.location as string;
+    return res.headers.location;
   }
 
   const patch = (token: string, path: string, offset: number, body: Buffer) =>
@@ -77,7 +85,9 @@ describe('tus uploads (/api/uploads)', () => {
     });
     const download = await t.http().get(`/api/files/${id}?alt=media`).set(auth(editor.token)).buffer(true).parse(collectBytes).expect(200);
     expect(hex('sha256', download.body as Buffer)).toBe(hex('sha256', bytes));
-    expect((await t.http().get(`/files/metadata/${id}`).set(auth(editor.token)).expect(200)).body).toMatchObject({ filename: 'report.pdf' });
+    expect((await t.http().get(`/files/metadata/${id}`).set(auth(editor.token)).expect(200)).body).toMatchObject({
+      filename: 'report.pdf',
+    });
     await t.http().head(`/v1/file/${id}`).set(auth(editor.token)).expect(200);
 
     // HEAD on the upload URL afterwards still names the file.
@@ -97,21 +107,26 @@ describe('tus uploads (/api/uploads)', () => {
     expect(result.requests.map((r) => r.method)).toEqual(['POST', 'PATCH', 'PATCH', 'PATCH', 'PATCH']);
     expect(result.requests.map((r) => r.offset)).toEqual([undefined, 512 * 1024, MiB, 1.5 * MiB, 2 * MiB]);
     const meta = await t.http().get(`/api/files/${result.fileId}`).set(auth(editor.token)).expect(200);
-    expect(meta.body).toMatchObject({ filename: 'unknown', contentType: 'application/octet-stream', sha256: hex('sha256', bytes), md5: hex('md5', bytes) });
+    expect(meta.body).toMatchObject({
+      filename: 'unknown',
+      contentType: 'application/octet-stream',
+      sha256: hex('sha256', bytes),
+      md5: hex('md5', bytes),
+    });
   });
 
   it('lists nothing before the last byte is in', async () => {
-    const before = (await t.http().get('/api/files').set(auth(other.token)).expect(200)).body.total as number;
+    const before = ((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body as { total: number }).total;
     const path = await create(other.token, 1000);
     await patch(other.token, path, 0, randomBytes(999)).expect(204);
-    expect((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body.total).toBe(before);
+    expect(((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body as { total: number }).total).toBe(before);
     expect((await t.http().get('/files/count').set(auth(other.token)).expect(200)).body).toEqual({ count: before });
 
     const done = await patch(other.token, path, 999, randomBytes(1)).expect(204);
     expect(done.headers['upload-offset']).toBe('1000');
     expect(done.headers['upload-expires']).toBeUndefined();
     expect(done.headers['stowage-file-id']).toMatch(/^[a-z2-7]{26}$/);
-    expect((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body.total).toBe(before + 1);
+    expect(((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body as { total: number }).total).toBe(before + 1);
   });
 
   it('resumes an upload cut off mid-way (the request aborted) from the offset the server reports', async () => {
@@ -202,7 +217,13 @@ describe('tus uploads (/api/uploads)', () => {
   it('lets one of two concurrent PATCHes to an upload proceed; the other gets 423', async () => {
     const bytes = randomBytes(2 * MiB);
     const path = await create(editor.token, bytes.length);
-    const headers = { ...auth(editor.token), ...TUS, 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream', 'Content-Length': bytes.length };
+    const headers = {
+      ...auth(editor.token),
+      ...TUS,
+      'Upload-Offset': 0,
+      'Content-Type': 'application/offset+octet-stream',
+      'Content-Length': bytes.length,
+    };
     const first = rawRequest(`${t.url}${path}`, 'PATCH', headers);
     first.req.write(bytes.subarray(0, MiB));
     const id = path.split('/').pop()!;
@@ -213,8 +234,12 @@ describe('tus uploads (/api/uploads)', () => {
     const answer = await first.response;
     expect(answer.status).toBe(204);
     expect(answer.headers['upload-offset']).toBe(String(bytes.length));
-    const meta = await t.http().get(`/api/files/${answer.headers['stowage-file-id'] as string}`).set(auth(editor.token)).expect(200);
-    expect(meta.body.sha256).toBe(hex('sha256', bytes));
+    const meta = await t
+      .http()
+      .get(`/api/files/${answer.headers['stowage-file-id'] as string}`)
+      .set(auth(editor.token))
+      .expect(200);
+    expect((meta.body as { sha256: string }).sha256).toBe(hex('sha256', bytes));
   });
 
   it('answers a PATCH at the wrong offset with 409, and HEAD tells where to resume', async () => {
@@ -230,7 +255,7 @@ describe('tus uploads (/api/uploads)', () => {
 
   it('finishes an empty file at creation', async () => {
     const res = await t.http().post('/api/uploads').set(auth(editor.token)).set(TUS).set('Upload-Length', '0').expect(201);
-    const id = res.headers['stowage-file-id'] as string;
+    const id = res.headers['stowage-file-id'];
     const meta = await t.http().get(`/api/files/${id}`).set(auth(editor.token)).expect(200);
     expect(meta.body).toMatchObject({ size: 0, sha256: hex('sha256', Buffer.alloc(0)), md5: hex('md5', Buffer.alloc(0)) });
   });
@@ -241,7 +266,7 @@ describe('tus uploads (/api/uploads)', () => {
     const head = await t.http().head(path).set(auth(editor.token)).set(TUS).expect(200);
     expect(head.headers['upload-metadata']).toBe(metadata);
     const done = await patch(editor.token, path, 0, Buffer.from('abc')).expect(204);
-    const meta = await t.http().get(`/api/files/${done.headers['stowage-file-id'] as string}`).set(auth(editor.token)).expect(200);
+    const meta = await t.http().get(`/api/files/${done.headers['stowage-file-id']}`).set(auth(editor.token)).expect(200);
     expect(meta.body).toMatchObject({ filename: 'Größe.txt', contentType: 'text/plain' });
   });
 
@@ -256,12 +281,15 @@ describe('tus uploads (/api/uploads)', () => {
     expect((await t.http().post('/api/uploads').set(auth(editor.token)).set('Upload-Length', '4')).status).toBe(412);
     expect((await t.http().post('/api/uploads').set(auth(editor.token)).set(TUS).set('Upload-Defer-Length', '1')).status).toBe(501);
     expect((await t.http().post('/api/uploads').set(auth(editor.token)).set(TUS)).status).toBe(400);
-    expect((await t.http().post('/api/uploads').set(auth(editor.token)).set(TUS).set('Upload-Length', '4').set('Upload-Metadata', 'x !!')).status).toBe(400);
+    expect(
+      (await t.http().post('/api/uploads').set(auth(editor.token)).set(TUS).set('Upload-Length', '4').set('Upload-Metadata', 'x !!'))
+        .status,
+    ).toBe(400);
   });
 });
 
 /** tus-js-client knows the upload URL once its POST was answered. */
 async function waitForUrl(upload: Upload): Promise<string> {
-  await waitFor('the upload URL', async () => upload.url !== null);
+  await waitFor('the upload URL', () => upload.url !== null);
   return upload.url!;
 }

@@ -20,7 +20,12 @@ function recorder(requests: TusExchange[]): Pick<UploadOptions, 'onAfterResponse
   return {
     onAfterResponse: (req: HttpRequest, res: HttpResponse) => {
       const offset = req.getHeader('Upload-Offset');
-      requests.push({ method: req.getMethod(), url: req.getURL(), offset: offset === undefined ? undefined : Number(offset), status: res.getStatus() });
+      requests.push({
+        method: req.getMethod(),
+        url: req.getURL(),
+        offset: offset === undefined ? undefined : Number(offset),
+        status: res.getStatus(),
+      });
     },
   };
 }

@@ -60,7 +60,7 @@ export async function tusUploadLocked(app: INestApplication, id: string): Promis
 }
 
 /** Polls `probe` until it answers true, or fails after `timeoutMs`. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);

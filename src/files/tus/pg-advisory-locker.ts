@@ -4,15 +4,13 @@ import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
+import { tusError, uploadLocked } from './tus-errors.js';
 
 /** First key of every tus lock ('tus1'): keeps them apart from any other advisory lock on the database. */
 export const LOCK_NAMESPACE = 0x74757331;
 /** How long a request waits for an upload another request holds before it gets 423. */
 const WAIT_MS = 3_000;
 const POLL_MS = 100;
-
-/** tus' own error shape: @tus/server answers it as it is. */
-export const UPLOAD_LOCKED = { status_code: 423, body: 'The upload is in use by another request; try again shortly.\n' };
 
 /**
  * tus' Locker over PostgreSQL session advisory locks, so that one upload is written by one request at a time across
@@ -68,13 +66,13 @@ class PgAdvisoryLock implements Lock {
     try {
       const deadline = Date.now() + this.waitMs;
       while (!(await this.tryLock(client))) {
-        if (Date.now() >= deadline) throw UPLOAD_LOCKED;
+        if (Date.now() >= deadline) throw uploadLocked();
         await sleep(POLL_MS, undefined, { signal });
       }
     } catch (error) {
       client.off('error', onError);
       client.release();
-      throw signal.aborted ? ERRORS.ABORTED : error;
+      throw signal.aborted ? tusError(ERRORS.ABORTED) : error;
     }
     this.held = { client, onError };
   }

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { DataStore, ERRORS, Upload } from '@tus/server';
+import { DataStore, Upload } from '@tus/server';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { Digest } from '../../storage/digest-stream.js';
 import { StoredObject } from '../../storage/storage-provider.js';
 import { TusBackend } from './tus-backend.js';
+import { tusUploadNotFound } from './tus-errors.js';
 import { currentTusRequest, tusRequests } from './tus-request-context.js';
 import { TusUpload } from './tus-upload.js';
 import { TusUploadsService } from './tus-uploads.service.js';
@@ -103,7 +104,8 @@ export class StowageTusStore extends DataStore {
       if (!(await this.uploads.isAssembled(row))) throw error;
       upload = asComplete(row);
     }
-    if (upload.offset === row.size && request) request.fileId = await this.uploads.complete(request, row, this.finishedDigest(id, row.size));
+    if (upload.offset === row.size && request)
+      request.fileId = await this.uploads.complete(request, row, this.finishedDigest(id, row.size));
     return upload;
   }
 
@@ -114,7 +116,7 @@ export class StowageTusStore extends DataStore {
 
   private async find(id: string): Promise<TusUpload> {
     const row = await this.uploads.find(id);
-    if (!row) throw ERRORS.FILE_NOT_FOUND;
+    if (!row) throw tusUploadNotFound();
     return row;
   }
 

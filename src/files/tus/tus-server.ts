@@ -7,6 +7,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { newStorageKey } from '../../storage/storage-key.js';
 import { PgAdvisoryLocker } from './pg-advisory-locker.js';
 import { StowageTusStore } from './stowage-tus-store.js';
+import { isTusAnswer } from './tus-errors.js';
 import { TusBackend } from './tus-backend.js';
 import { TusRequestContext, tusRequests } from './tus-request-context.js';
 import { TusUploadsService } from './tus-uploads.service.js';
@@ -14,9 +15,6 @@ import { TusUploadsService } from './tus-uploads.service.js';
 export const UPLOADS_PATH = '/api/uploads';
 /** Names the file a finished upload became, on the final PATCH (or POST) and on every HEAD afterwards. */
 export const FILE_ID_HEADER = 'Stowage-File-Id';
-
-/** tus' own errors are plain `{status_code, body}` objects; anything else was thrown by Stowage's code or a library. */
-const isTusError = (error: unknown): boolean => typeof error === 'object' && error !== null && 'status_code' in error && !(error instanceof Error);
 
 /**
  * @tus/server, configured for Stowage and driven by TusController (so the global guards have run). Responses keep
@@ -56,7 +54,7 @@ export class TusServer {
 
   /** Stowage's errors get their status and message (never a stack or an internal detail); tus' own pass as they are. */
   private toTusError(error: unknown): { status_code: number; body: string } | undefined {
-    if (isTusError(error)) return undefined;
+    if (isTusAnswer(error)) return undefined;
     const failure = toApiError(error);
     if (failure.status >= 500) this.logger.error({ err: failure.cause ?? error }, `A resumable upload request failed: ${failure.code}`);
     return { status_code: failure.status, body: `${failure.message}\n` };

@@ -1,4 +1,5 @@
-import { ERRORS, type KvStore } from '@tus/server';
+import type { KvStore } from '@tus/server';
+import { tusUploadNotFound } from './tus-errors.js';
 import { TusUploadsRepository } from './tus-uploads.repository.js';
 
 /**
@@ -14,7 +15,7 @@ export class TusStateStore<T> implements KvStore<T> {
   }
 
   async set(key: string, value: T): Promise<void> {
-    if (!(await this.uploads.setStoreState(key, value))) throw ERRORS.FILE_NOT_FOUND;
+    if (!(await this.uploads.setStoreState(key, value))) throw tusUploadNotFound();
   }
 
   async delete(key: string): Promise<void> {

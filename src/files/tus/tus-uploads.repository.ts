@@ -74,10 +74,9 @@ export class TusUploadsRepository {
 
   /** Ids of uploads past their expiry, oldest first. */
   async expiredIds(limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await this.db.query(
-      `SELECT id FROM tus_uploads WHERE expires_at < now() ORDER BY expires_at LIMIT $1`,
-      [limit],
-    );
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM tus_uploads WHERE expires_at < now() ORDER BY expires_at LIMIT $1`, [
+      limit,
+    ]);
     return rows.map((row) => row.id);
   }
 }

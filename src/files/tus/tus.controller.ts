@@ -29,7 +29,10 @@ const UPLOAD_EXPIRES: Headers = {
   },
 };
 const FILE_ID: Headers = {
-  [FILE_ID_HEADER]: { description: 'Once the upload is complete: the id of the file it became (`/api/files/{id}`)', schema: { type: 'string' } },
+  [FILE_ID_HEADER]: {
+    description: 'Once the upload is complete: the id of the file it became (`/api/files/{id}`)',
+    schema: { type: 'string' },
+  },
 };
 const OFFSET: Headers = { 'Upload-Offset': { description: 'Bytes durably received', schema: { type: 'integer' } } };
 
@@ -193,7 +196,12 @@ export class TusController {
     423: 'Another request holds the upload',
     503: 'The database or storage is unavailable; retry later (Retry-After)',
   })
-  async terminate(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async terminate(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     await this.uploads.findOwned(principal, id);
     await this.tus.handle(req, res, { principal });
   }

@@ -92,7 +92,8 @@ export class LocalStorageProvider extends StorageProvider {
    */
   async adopt(key: string, path: string): Promise<void> {
     const source = resolve(path);
-    if (!source.startsWith(this.root + sep)) throw new DomainError(ErrorCode.Internal, `Refusing to adopt a file outside the root: '${path}'`);
+    if (!source.startsWith(this.root + sep))
+      throw new DomainError(ErrorCode.Internal, `Refusing to adopt a file outside the root: '${path}'`);
     await this.publish(source, this.pathOf(key));
   }
 
