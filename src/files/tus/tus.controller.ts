@@ -36,6 +36,9 @@ const FILE_ID: Headers = {
 };
 const OFFSET: Headers = { 'Upload-Offset': { description: 'Bytes durably received', schema: { type: 'integer' } } };
 
+/** The route takes a token as every other does (OPTIONS, discovery, is public). */
+const ApiAuth = () => applyDecorators(ApiBearerAuth(), ApiSecurity('x-molgenis-token'));
+
 /**
  * Error answers of a tus route: `problem` statuses come from Nest (guards, the ownership check) as problem+json,
  * `text` ones from tus as plain text; a status in both (503, say) can come either way.
@@ -56,8 +59,6 @@ function ApiUploadErrors(problem: number[], text: Record<number, string>) {
  * Authentication and permissions are the global guards'; the rest of the protocol is @tus/server's (TusServer).
  */
 @ApiTags('uploads (tus, resumable)')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
 @Controller('api/uploads')
 export class TusController {
   constructor(
@@ -83,6 +84,7 @@ export class TusController {
 
   @Post()
   @RequirePermission(Permission.FileWrite)
+  @ApiAuth()
   @ApiOperation({
     summary: 'Create a resumable upload (tus creation; with a body, creation-with-upload)',
     description:
@@ -115,6 +117,7 @@ export class TusController {
   })
   @ApiUploadErrors([401, 403, 413, 503, 507], {
     400: 'Upload-Length or Upload-Metadata missing or malformed',
+    413: 'Upload-Length over MAX_UPLOAD_BYTES (problem+json, before any byte is read), or a body past Upload-Length',
     412: 'Tus-Resumable missing or not 1.0.0',
     423: 'Another request holds the upload (creation-with-upload)',
     501: 'An extension this server does not support (deferred length, concatenation)',
@@ -128,6 +131,7 @@ export class TusController {
 
   @Head(':id')
   @RequirePermission(Permission.FileWrite)
+  @ApiAuth()
   @ApiOperation({ summary: 'The offset to resume from (and, once complete, the file id); only the owner sees the upload' })
   @ApiParam({ name: 'id', type: String })
   @ApiHeader(TUS_RESUMABLE)
@@ -156,6 +160,7 @@ export class TusController {
 
   @Patch(':id')
   @RequirePermission(Permission.FileWrite)
+  @ApiAuth()
   @ApiOperation({
     summary: 'Send bytes from Upload-Offset on; the PATCH that brings the last byte makes the file before it answers',
   })
@@ -186,6 +191,7 @@ export class TusController {
 
   @Delete(':id')
   @RequirePermission(Permission.FileWrite)
+  @ApiAuth()
   @ApiOperation({ summary: 'Terminate an unfinished upload: its bytes are removed (a finished one is a file: delete that)' })
   @ApiParam({ name: 'id', type: String })
   @ApiHeader(TUS_RESUMABLE)
