@@ -114,13 +114,16 @@ export class TusUploadsService {
   }
 
   /**
-   * Removes an unfinished upload: its bytes, an object a cut-short completion made (unless a file owns it), then its
-   * row. The caller holds the upload's lock.
+   * Removes an upload: an unfinished one's bytes and any object a cut-short completion made (unless a file owns it),
+   * a finished one's leftovers (never its file), then the row. The caller holds the upload's lock.
    */
   async discard(upload: TusUpload, reason?: 'terminated' | 'expired'): Promise<void> {
     if (upload.fileId === null) {
       await this.backend.discardIncoming(upload.id);
       if (!(await this.files.findByStorageKey(upload.id))) await this.storage.delete(upload.id);
+    } else {
+      // A finished upload's leftovers were removed at completion, unless that failed: try once more.
+      await this.backend.cleanUp(upload.id);
     }
     await this.uploads.delete(upload.id);
     if (reason === 'terminated') this.logger.log(`Terminated resumable upload ${upload.id} at the owner's request`);
