@@ -152,7 +152,8 @@ describe('tus: an upload cut off by SIGKILL', () => {
     const meta = await fetchJson(`${service.url}/api/files/${resumed.fileId}`, { headers: { Authorization: `Bearer ${token}` } });
     expect(meta.body).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
     expect(await tusLeftovers(config, cut.id)).toEqual([]);
-  });
+    // Two boots of a real process (and, on the first test of a run, the service's build), on a shared machine.
+  }, 240_000);
 });
 
 describe('tus: expiry and the size limit', () => {
