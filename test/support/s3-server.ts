@@ -36,12 +36,17 @@ export async function startS3Server(bucket = 'stowage-test'): Promise<TestS3Serv
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const [, name] = url.pathname.split('/');
+    // An extension that fails answers 500 (as S3 would) rather than leaving the client waiting.
+    const answer = (work: Promise<void>) =>
+      void work.catch((error: Error) =>
+        sendXml(res, 500, `<Error><Code>InternalError</Code><Message>${escapeXml(error.message)}</Message></Error>`),
+      );
     if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
-      void abortUpload(uploadsDir(name), url.searchParams.get('uploadId')!, res);
+      answer(abortUpload(uploadsDir(name), url.searchParams.get('uploadId')!, res));
     } else if (req.method === 'GET' && url.searchParams.has('uploads') && url.pathname.split('/').filter(Boolean).length === 1) {
-      void listUploads(uploadsDir(name), name, res);
+      answer(listUploads(uploadsDir(name), name, res));
     } else if (req.method === 'GET' && url.searchParams.has('uploadId')) {
-      void listParts(uploadsDir(name), url.searchParams.get('uploadId')!, res);
+      answer(listParts(uploadsDir(name), url.searchParams.get('uploadId')!, res));
     } else {
       s3(req, res);
     }
@@ -80,7 +85,8 @@ async function abortUpload(dir: string, uploadId: string, res: ServerResponse): 
     () => true,
     () => false,
   );
-  await rm(path, { recursive: true, force: true });
+  // A part still arriving may add a file while the folder is removed (S3 too may keep such a part): retry.
+  await rm(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   if (!existed) return sendXml(res, 404, '<Error><Code>NoSuchUpload</Code><Message>No such upload</Message></Error>');
   res.writeHead(204).end();
 }
