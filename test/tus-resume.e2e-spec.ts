@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { Upload } from 'tus-js-client';
 import { AppConfig } from '../src/config/app-config.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { auth, bodyOf, MolgenisFile, Problem, TokenResponse } from './support/http.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
 import { ADMIN, prepareTestEnv, startTestApp, TestApp, TestEnv } from './support/test-app.js';
 import { GatedHttpStack, tusUpload } from './support/tus-client.js';
@@ -29,7 +30,7 @@ async function login(url: string): Promise<string> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: ADMIN.username, password: ADMIN.password }),
   });
-  return (res.body as { token: string }).token;
+  return bodyOf<TokenResponse>(res).token;
 }
 
 /**
@@ -41,7 +42,7 @@ async function startCutUpload(baseUrl: string, token: string, config: AppConfig,
   const stack = new GatedHttpStack(pauseAfter);
   const upload = new Upload(bytes, {
     endpoint: `${baseUrl}/api/uploads`,
-    headers: { Authorization: `Bearer ${token}` },
+    headers: auth(token),
     retryDelays: [],
     httpStack: stack,
     metadata: { filename: 'resumed.bin', filetype: 'application/x-test' },
@@ -61,7 +62,7 @@ async function startCutUpload(baseUrl: string, token: string, config: AppConfig,
 async function offsetOf(baseUrl: string, path: string, token: string): Promise<number> {
   let offset = Number.NaN;
   await waitFor('HEAD to answer 200', async () => {
-    const res = await fetch(`${baseUrl}${path}`, { method: 'HEAD', headers: { ...TUS, Authorization: `Bearer ${token}` } });
+    const res = await fetch(`${baseUrl}${path}`, { method: 'HEAD', headers: { ...TUS, ...auth(token) } });
     offset = Number(res.headers.get('upload-offset'));
     return res.status === 200;
   });
@@ -87,7 +88,7 @@ describe('tus: an upload resumed through a second instance', () => {
     expect(resumed.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['HEAD 200', 'PATCH 204']);
     expect(resumed.requests[1].offset).toBe(offset);
     // Hashed from the stored object (the sibling never saw the first bytes), and visible on the first instance.
-    const meta = await t.http().get(`/api/files/${resumed.fileId}`).set('Authorization', `Bearer ${t.adminToken}`).expect(200);
+    const meta = await t.http().get(`/api/files/${resumed.fileId}`).set(auth(t.adminToken)).expect(200);
     expect(meta.body).toMatchObject({
       filename: 'resumed.bin',
       contentType: 'application/x-test',
@@ -98,14 +99,14 @@ describe('tus: an upload resumed through a second instance', () => {
   });
 
   it('locks an upload across instances: a HEAD on one waits for a PATCH on the other, then gets 423', async () => {
-    const create = await t.http().post('/api/uploads').set('Authorization', `Bearer ${t.adminToken}`).set(TUS).set('Upload-Length', '1000');
+    const create = await t.http().post('/api/uploads').set(auth(t.adminToken)).set(TUS).set('Upload-Length', '1000');
     const path = create.headers.location;
     const sibling = await t.startSibling();
     const patch = httpRequest(`${sibling.url}${path}`, {
       method: 'PATCH',
       headers: {
         ...TUS,
-        Authorization: `Bearer ${t.adminToken}`,
+        ...auth(t.adminToken),
         'Upload-Offset': 0,
         'Content-Type': 'application/offset+octet-stream',
         'Content-Length': 1000,
@@ -116,7 +117,7 @@ describe('tus: an upload resumed through a second instance', () => {
     );
     patch.write(Buffer.alloc(10));
     await waitFor('the PATCH to hold the upload', () => tusUploadLocked(t.app, path.split('/').pop()!));
-    const head = await t.http().head(path).set('Authorization', `Bearer ${t.adminToken}`).set(TUS);
+    const head = await t.http().head(path).set(auth(t.adminToken)).set(TUS);
     expect(head.status).toBe(423);
     patch.end(Buffer.alloc(990));
     expect(await answered).toBe(204);
@@ -149,7 +150,7 @@ describe('tus: an upload cut off by SIGKILL', () => {
     const resumed = await tusUpload(service.url, token, bytes, { uploadUrl: `${service.url}${cut.path}` });
     expect(resumed.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['HEAD 200', 'PATCH 204']);
     expect(resumed.requests[1].offset).toBe(offset);
-    const meta = await fetchJson(`${service.url}/api/files/${resumed.fileId}`, { headers: { Authorization: `Bearer ${token}` } });
+    const meta = await fetchJson(`${service.url}/api/files/${resumed.fileId}`, { headers: auth(token) });
     expect(meta.body).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
     expect(await tusLeftovers(config, cut.id)).toEqual([]);
     // Two boots of a real process (and, on the first test of a run, the service's build), on a shared machine.
@@ -164,49 +165,44 @@ describe('tus: expiry and the size limit', () => {
 
   it('sweeps an expired upload, bytes and all; tus-js-client then starts over', async () => {
     t = await startTestApp({ UPLOAD_EXPIRY_SECONDS: '1', MAX_UPLOAD_BYTES: String(MiB) });
-    const auth = { Authorization: `Bearer ${t.adminToken}` };
-    const create = await t.http().post('/api/uploads').set(auth).set(TUS).set('Upload-Length', '2000');
+    const admin = auth(t.adminToken);
+    const create = await t.http().post('/api/uploads').set(admin).set(TUS).set('Upload-Length', '2000');
     expect(create.headers['upload-expires']).toBeDefined();
     const path = create.headers.location;
     const id = path.split('/').pop()!;
     await t
       .http()
       .patch(path)
-      .set(auth)
+      .set(admin)
       .set(TUS)
       .set('Upload-Offset', '0')
       .set('Content-Type', 'application/offset+octet-stream')
       .send(Buffer.alloc(1000));
     expect(await tusLeftovers(t.config, id)).not.toEqual([]);
 
-    await waitFor('the sweeper to remove the upload', async () => (await t.http().head(path).set(auth).set(TUS)).status === 404);
+    await waitFor('the sweeper to remove the upload', async () => (await t.http().head(path).set(admin).set(TUS)).status === 404);
     expect(await tusLeftovers(t.config, id)).toEqual([]);
     const bytes = randomBytes(2000);
     const again = await tusUpload(t.url, t.adminToken, bytes, { uploadUrl: `${t.url}${path}` });
     expect(again.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['HEAD 404', 'POST 201', 'PATCH 204']);
-    const meta = await t.http().get(`/api/files/${again.fileId}`).set(auth).expect(200);
-    expect((meta.body as { sha256: string }).sha256).toBe(sha256(bytes));
+    const meta = await t.http().get(`/api/files/${again.fileId}`).set(admin).expect(200);
+    expect(bodyOf<MolgenisFile>(meta).sha256).toBe(sha256(bytes));
   });
 
   it('refuses an Upload-Length over MAX_UPLOAD_BYTES with 413 before reading a byte, and records nothing', async () => {
     const res = await t
       .http()
       .post('/api/uploads')
-      .set('Authorization', `Bearer ${t.adminToken}`)
+      .set(auth(t.adminToken))
       .set(TUS)
       .set('Upload-Length', String(MiB + 1))
       .set('Content-Type', 'application/offset+octet-stream')
       .send(Buffer.alloc(1000));
     expect(res.status).toBe(413);
-    expect(res.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(bodyOf<Problem>(res).code).toBe('PAYLOAD_TOO_LARGE');
     expect(res.headers.location).toBeUndefined();
     expect(await tusLeftovers(t.config)).toEqual([]);
-    const exact = await t
-      .http()
-      .post('/api/uploads')
-      .set('Authorization', `Bearer ${t.adminToken}`)
-      .set(TUS)
-      .set('Upload-Length', String(MiB));
+    const exact = await t.http().post('/api/uploads').set(auth(t.adminToken)).set(TUS).set('Upload-Length', String(MiB));
     expect(exact.status).toBe(201);
   });
 });

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Upload } from 'tus-js-client';
 import { collectBytes } from './support/bytes.js';
+import { auth, bodyOf, MolgenisFile, Page, Problem } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { GatedHttpStack, statusOf, tusUpload } from './support/tus-client.js';
 import { tusBytesStored, tusLeftovers, tusUploadLocked, waitFor } from './support/tus-storage.js';
@@ -32,7 +33,6 @@ describe('tus uploads (/api/uploads)', () => {
   let t: TestApp;
   let editor: { id: string; token: string };
   let other: { id: string; token: string };
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -116,17 +116,17 @@ describe('tus uploads (/api/uploads)', () => {
   });
 
   it('lists nothing before the last byte is in', async () => {
-    const before = ((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body as { total: number }).total;
+    const before = bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files').set(auth(other.token)).expect(200)).total;
     const path = await create(other.token, 1000);
     await patch(other.token, path, 0, randomBytes(999)).expect(204);
-    expect(((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body as { total: number }).total).toBe(before);
+    expect(bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files').set(auth(other.token)).expect(200)).total).toBe(before);
     expect((await t.http().get('/files/count').set(auth(other.token)).expect(200)).body).toEqual({ count: before });
 
     const done = await patch(other.token, path, 999, randomBytes(1)).expect(204);
     expect(done.headers['upload-offset']).toBe('1000');
     expect(done.headers['upload-expires']).toBeUndefined();
     expect(done.headers['stowage-file-id']).toMatch(/^[a-z2-7]{26}$/);
-    expect(((await t.http().get('/api/files').set(auth(other.token)).expect(200)).body as { total: number }).total).toBe(before + 1);
+    expect(bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files').set(auth(other.token)).expect(200)).total).toBe(before + 1);
   });
 
   it('resumes an upload cut off mid-way (the request aborted) from the offset the server reports', async () => {
@@ -173,7 +173,7 @@ describe('tus uploads (/api/uploads)', () => {
       const res = await patch(other.token, target, 0, Buffer.from('x'));
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.body).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+      expect(bodyOf<Problem>(res)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       expect((await t.http().delete(target).set(auth(other.token)).set(TUS)).status).toBe(404);
     }
     // Admins included: an upload is its owner's alone until it is a file.
@@ -188,7 +188,7 @@ describe('tus uploads (/api/uploads)', () => {
     const error = await tusUpload(t.url, viewer.token, Buffer.from('nope')).catch((e: unknown) => e);
     expect(statusOf(error)).toBe(403);
     const res = await t.http().post('/api/uploads').set(auth(viewer.token)).set(TUS).set('Upload-Length', '4').expect(403);
-    expect(res.body).toMatchObject({ code: 'FORBIDDEN' });
+    expect(bodyOf<Problem>(res).code).toBe('FORBIDDEN');
 
     const anonymous = await t.http().post('/api/uploads').set(TUS).set('Upload-Length', '4').expect(401);
     expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="stowage"');
@@ -239,7 +239,7 @@ describe('tus uploads (/api/uploads)', () => {
       .get(`/api/files/${answer.headers['stowage-file-id'] as string}`)
       .set(auth(editor.token))
       .expect(200);
-    expect((meta.body as { sha256: string }).sha256).toBe(hex('sha256', bytes));
+    expect(bodyOf<MolgenisFile>(meta).sha256).toBe(hex('sha256', bytes));
   });
 
   it('answers a PATCH at the wrong offset with 409, and HEAD tells where to resume', async () => {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { auth } from './http.js';
 import { DefaultHttpStack, DetailedError, HttpRequest, HttpResponse, HttpStack, Upload, UploadOptions } from 'tus-js-client';
 
 /** What a finished tus-js-client upload reports, plus every request it made (method, Upload-Offset, status). */
@@ -39,7 +40,7 @@ export function tusUpload(endpointBase: string, token: string, source: Buffer | 
   return new Promise((resolve, reject) => {
     const upload = new Upload(source, {
       endpoint: `${endpointBase}/api/uploads`,
-      headers: { Authorization: `Bearer ${token}` },
+      headers: auth(token),
       // Tests say what went wrong at once rather than after tus-js-client's default back-off.
       retryDelays: [],
       ...recorder(requests),
