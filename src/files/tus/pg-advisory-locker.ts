@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,9 +19,10 @@ const POLL_MS = 100;
  * another one (as tus' MemoryLocker would, which needs both in one process): it waits up to WAIT_MS, then gets 423.
  */
 @Injectable()
-export class PgAdvisoryLocker implements Locker, OnApplicationShutdown {
+export class PgAdvisoryLocker implements Locker, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(PgAdvisoryLocker.name);
   private readonly pool: pg.Pool;
+  private shuttingDown = false;
 
   constructor(db: DataSource, config: AppConfig) {
     this.pool = new pg.Pool({
@@ -32,7 +33,14 @@ export class PgAdvisoryLocker implements Locker, OnApplicationShutdown {
       connectionTimeoutMillis: 5_000,
     });
     // An idle connection that breaks is dropped by the pool; without a listener the error would end the process.
-    this.pool.on('error', (error) => this.logger.warn(`An idle upload-lock connection failed: ${error.message}`));
+    // At shutdown the embedded database may stop first, closing them all: that is no news.
+    this.pool.on('error', (error) => {
+      if (!this.shuttingDown) this.logger.warn(`An idle upload-lock connection failed: ${error.message}`);
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
   }
 
   /** `waitMs`: how long to wait for a lock held elsewhere (0: try once, as the sweeper does). */
