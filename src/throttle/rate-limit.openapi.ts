@@ -31,7 +31,8 @@ const STORE_DOWN = 'RATE_LIMIT_STORE_UNAVAILABLE: with REDIS_URL, Redis is out o
  */
 export function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    if (path === '/health') continue;
+    // HealthController is exempt (@SkipThrottle), whatever probes it gains.
+    if (path === '/health' || path.startsWith('/health/')) continue;
     const content = ERROR_CONTENT[dialectOf(path)];
     for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
       const operation = item[method];
