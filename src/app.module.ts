@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { AppConfig } from './config/app-config.js';
@@ -23,7 +24,16 @@ export class AppModule implements BeforeApplicationShutdown {
       module: AppModule,
       // FilesModule before the others: Express tries routes in the order they were registered, and the file routes
       // carry nearly all the traffic (their paths overlap no other module's).
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StorageModule, FilesModule, UsersModule, AuthModule, HealthModule],
+      imports: [
+        AppConfigModule.forRoot(config),
+        ScheduleModule.forRoot(),
+        DatabaseModule,
+        StorageModule,
+        FilesModule,
+        UsersModule,
+        AuthModule,
+        HealthModule,
+      ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }

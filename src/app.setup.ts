@@ -41,7 +41,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
-      methods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
       // What browser clients of the three APIs send and need to read back.
       exposedHeaders: [
         'Location',

@@ -53,6 +53,13 @@ export abstract class AppConfig {
   abstract readonly identityProvider?: IdentityProviderSettings;
   /** `expirySeconds`: how long an unfinished chunked upload survives its last chunk. */
   abstract readonly uploads: { maxBytes: number; expirySeconds: number };
+  /**
+   * The orphan sweeper: bytes and upload rows nothing references are removed once `minAgeSeconds` old; it runs every
+   * `sweepIntervalSeconds` (0: never on its own).
+   */
+  abstract readonly orphans: { minAgeSeconds: number; sweepIntervalSeconds: number };
+  /** Default per-user limits (QUOTA_BYTES_PER_USER, QUOTA_FILES_PER_USER); undefined: unlimited. Users may override. */
+  abstract readonly quotas: { bytesPerUser?: number; filesPerUser?: number };
   /** `cacheControl`: the Cache-Control of file downloads (`private` by default: files are per-user). */
   abstract readonly downloads: { cacheControl: string };
   abstract readonly storage: {

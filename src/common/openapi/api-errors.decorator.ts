@@ -26,7 +26,7 @@ const WHEN: Record<number, string> = {
   415: 'This media type is not accepted here',
   416: 'The requested range lies outside the file',
   503: 'The database or storage is unavailable; retry later',
-  507: 'The storage is full',
+  507: "The storage is full (STORAGE_FULL), or the upload would pass the caller's quota (QUOTA_EXCEEDED)",
 };
 
 /** Documents the error answers of a route (default: the native problem+json shape). */
