@@ -229,5 +229,6 @@ describe('orphan sweeper: a process killed mid-upload', () => {
     const download = await fetch(`${service.url}/api/files/${id}?alt=media`, { headers: auth(token) });
     expect(download.status).toBe(200);
     expect(md5(Buffer.from(await download.arrayBuffer()))).toBe(md5(kept));
-  });
+    // Two service processes, each booted and one built: minutes on a loaded machine.
+  }, 300_000);
 });
