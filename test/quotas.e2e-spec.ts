@@ -280,6 +280,30 @@ describe('quotas: unset means unlimited', () => {
     await t?.close();
   });
 
+  it('documents PATCH /api/users/{id}, the quota fields and 507 on every upload route in OpenAPI', async () => {
+    interface Operation {
+      responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+      requestBody?: unknown;
+    }
+    const doc = (await t.http().get('/api/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const patch = doc.paths['/api/users/{id}'].patch;
+    expect(Object.keys(patch.responses).sort()).toEqual(['200', '400', '401', '403', '404']);
+    expect(patch.responses['404'].content?.['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDto');
+    expect(patch.requestBody).toBeDefined();
+    expect(Object.keys(doc.components.schemas.UpdateUserDto.properties).sort()).toEqual(['quotaBytes', 'quotaFiles']);
+    expect(Object.keys(doc.components.schemas.MeDto.properties)).toEqual(expect.arrayContaining(['usage', 'limits']));
+    expect(doc.paths['/api/files'].post.responses['507'].content?.['application/problem+json']).toBeDefined();
+    expect(doc.paths['/files'].post.responses['507'].content?.['application/json'].schema.$ref).toBe(
+      '#/components/schemas/AppmixerErrorDto',
+    );
+    expect(doc.paths['/v1/file'].post.responses['507'].content?.['application/json'].schema.$ref).toBe(
+      '#/components/schemas/HasuraErrorDto',
+    );
+  });
+
   it('shows null limits and accepts uploads; an override alone limits one user', async () => {
     const editor = await t.createUser(['editor']);
     const me = await t.http().get('/api/auth/me').set(auth(editor.token)).expect(200);
