@@ -12,6 +12,7 @@ import { SweepStats } from '../src/files/orphans/sweep-stats.js';
 import { newStorageKey } from '../src/storage/storage-key.js';
 import { StorageProvider } from '../src/storage/storage-provider.js';
 import { postFile, uploadRows } from './support/appmixer-client.js';
+import { auth } from './support/http.js';
 import { ServiceProcess, startServiceProcess } from './support/service-process.js';
 import { partialUploads, storedObjects } from './support/stored-objects.js';
 import { ADMIN, prepareTestEnv, startTestApp, TestApp, TestEnv } from './support/test-app.js';
@@ -19,7 +20,6 @@ import { ADMIN, prepareTestEnv, startTestApp, TestApp, TestEnv } from './support
 const MIN_AGE_SECONDS = 2;
 const MiB = 1024 * 1024;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** Lets everything written so far pass ORPHAN_MIN_AGE_SECONDS (s3rver dates objects to the millisecond, from its files). */
 const ageEverything = () => sleep(MIN_AGE_SECONDS * 1000 + 600);

@@ -2,14 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { postFile, uploadRows } from './support/appmixer-client.js';
+import { auth, bodyOf, Problem } from './support/http.js';
 import { partialUploads, storedObjects } from './support/stored-objects.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 const QUOTA_BYTES = 1000;
 const QUOTA_FILES = 4;
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-/** A JSON answer's body, as the fields a test reads. */
-const bodyOf = (res: { body: unknown }) => res.body as Record<string, unknown> & { id: string; code: string; detail: string };
 
 interface Raw {
   status: number;
@@ -70,7 +68,7 @@ describe('quotas: QUOTA_BYTES_PER_USER, QUOTA_FILES_PER_USER, per-user overrides
     expect((await me(editor.token)).usage).toEqual({ bytes: 500, files: 2 });
     await t
       .http()
-      .delete(`/api/files/${bodyOf(first).id}`)
+      .delete(`/api/files/${bodyOf<{ id: string }>(first).id}`)
       .set(auth(editor.token))
       .expect(204);
     expect((await me(editor.token)).usage).toEqual({ bytes: 200, files: 1 });
@@ -78,7 +76,7 @@ describe('quotas: QUOTA_BYTES_PER_USER, QUOTA_FILES_PER_USER, per-user overrides
     const third = await upload(editor.token, randomBytes(50)).expect(201);
     await t
       .http()
-      .delete(`/api/files/${bodyOf(third).id}`)
+      .delete(`/api/files/${bodyOf<{ id: string }>(third).id}`)
       .set(auth(t.adminToken))
       .expect(204);
     expect((await me(editor.token)).usage).toEqual({ bytes: 200, files: 1 });
@@ -121,7 +119,7 @@ describe('quotas: QUOTA_BYTES_PER_USER, QUOTA_FILES_PER_USER, per-user overrides
     const before = await storedObjects(t.config);
     const native = await upload(editor.token, Buffer.from('one more')).expect(507);
     expect(native.body).toMatchObject({ status: 507, code: 'QUOTA_EXCEEDED' });
-    expect(bodyOf(native).detail).toMatch(/quota of 4 files/);
+    expect(bodyOf<Problem>(native).detail).toMatch(/quota of 4 files/);
     const hasura = await t.http().post('/v1/file').set(auth(editor.token)).send(Buffer.from('one more')).expect(507);
     expect(hasura.body).toEqual({ error: expect.stringMatching(/quota of 4 files/), code: 'QUOTA_EXCEEDED' });
     const appmixer = await postFile(t, editor.token, 'one more').expect(507);
@@ -242,10 +240,10 @@ describe('quotas: QUOTA_BYTES_PER_USER, QUOTA_FILES_PER_USER, per-user overrides
     for (const body of [{}, { quotaBytes: -1 }, { quotaBytes: 1.5 }, { quotaFiles: 'ten' }, { quotaBytes: 10, roles: ['admin'] }]) {
       const res = await patch(body).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(bodyOf(res).code).toBe('VALIDATION_FAILED');
+      expect(bodyOf<Problem>(res).code).toBe('VALIDATION_FAILED');
     }
     const missing = await patch({ quotaBytes: 10 }, '00000000-0000-4000-8000-000000000000').expect(404);
-    expect(bodyOf(missing).code).toBe('USER_NOT_FOUND');
+    expect(bodyOf<Problem>(missing).code).toBe('USER_NOT_FOUND');
     await patch({ quotaBytes: 10 }, 'not-a-uuid').expect(404);
     await patch({ quotaBytes: 10 }, editor.id, editor.token).expect(403);
     expect((await me(editor.token)).limits).toEqual({ bytes: QUOTA_BYTES, files: QUOTA_FILES });
@@ -265,7 +263,7 @@ describe('quotas beside MAX_UPLOAD_BYTES', () => {
   it('MAX_UPLOAD_BYTES still answers 413 when it, not the quota, is the limit passed', async () => {
     const res = await small.http().post('/api/files').set(auth(small.adminToken)).send(randomBytes(101));
     expect(res.status).toBe(413);
-    expect(bodyOf(res).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(bodyOf<Problem>(res).code).toBe('PAYLOAD_TOO_LARGE');
     const chunked = await rawPost(small.url, '/api/files', small.adminToken, randomBytes(101));
     expect(chunked.status).toBe(413);
   });
@@ -311,7 +309,7 @@ describe('quotas: unset means unlimited', () => {
     await t.http().post('/api/files').set(auth(editor.token)).send(randomBytes(5000)).expect(201);
     await t.http().patch(`/api/users/${editor.id}`).set(auth(t.adminToken)).send({ quotaFiles: 1 }).expect(200);
     const refused = await t.http().post('/api/files').set(auth(editor.token)).send(randomBytes(10)).expect(507);
-    expect(bodyOf(refused).code).toBe('QUOTA_EXCEEDED');
+    expect(bodyOf<Problem>(refused).code).toBe('QUOTA_EXCEEDED');
     await t.http().post('/api/files').set(auth(t.adminToken)).send(randomBytes(10)).expect(201);
   });
 });
