@@ -8,6 +8,7 @@ import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -27,6 +28,7 @@ export class AppModule implements BeforeApplicationShutdown {
       imports: [
         AppConfigModule.forRoot(config),
         ScheduleModule.forRoot(),
+        RedisModule,
         DatabaseModule,
         StorageModule,
         FilesModule,
