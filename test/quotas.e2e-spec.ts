@@ -288,7 +288,7 @@ describe('quotas: unset means unlimited', () => {
       components: { schemas: Record<string, { properties: Record<string, unknown> }> };
     };
     const patch = doc.paths['/api/users/{id}'].patch;
-    expect(Object.keys(patch.responses).sort()).toEqual(['200', '400', '401', '403', '404']);
+    expect(Object.keys(patch.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '503']);
     expect(patch.responses['404'].content?.['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDto');
     expect(patch.requestBody).toBeDefined();
     expect(Object.keys(doc.components.schemas.UpdateUserDto.properties).sort()).toEqual(['quotaBytes', 'quotaFiles']);
