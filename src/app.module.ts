@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { AppConfig } from './config/app-config.js';
@@ -27,6 +28,7 @@ export class AppModule implements BeforeApplicationShutdown {
       // carry nearly all the traffic (their paths overlap no other module's).
       imports: [
         AppConfigModule.forRoot(config),
+        ScheduleModule.forRoot(),
         RedisModule,
         DatabaseModule,
         StorageModule,

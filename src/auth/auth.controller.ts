@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { QuotaService } from '../users/quotas/quota.service.js';
 import { AuthService } from './auth.service.js';
 import { CurrentPrincipal, Public } from './decorators/auth.decorators.js';
 import { LoginDto, MeDto, TokenResponseDto } from './dto/login.dto.js';
@@ -9,7 +10,10 @@ import { Principal } from './principal.js';
 @ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly quotas: QuotaService,
+  ) {}
 
   @Public()
   @Post('login')
@@ -23,10 +27,18 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Who am I: the caller with roles and permissions' })
+  @ApiOperation({ summary: 'Who am I: the caller with roles, permissions, storage usage and quotas' })
   @ApiOkResponse({ type: MeDto })
-  @ApiErrors(401)
-  me(@CurrentPrincipal() principal: Principal): MeDto {
-    return { id: principal.userId, username: principal.username, roles: [...principal.roles], permissions: [...principal.permissions] };
+  @ApiErrors(401, 503)
+  async me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
+    const [usage, limits] = await Promise.all([this.quotas.usageOf(principal.userId), this.quotas.limitsOf(principal.userId)]);
+    return {
+      id: principal.userId,
+      username: principal.username,
+      roles: [...principal.roles],
+      permissions: [...principal.permissions],
+      usage,
+      limits,
+    };
   }
 }

@@ -55,6 +55,13 @@ export abstract class AppConfig {
   abstract readonly uploads: { maxBytes: number; expirySeconds: number };
   /** Resumable uploads at /api/uploads: `lockPoolSize` PostgreSQL connections hold their locks (one per request in flight). */
   abstract readonly tus: { lockPoolSize: number };
+  /**
+   * The orphan sweeper: bytes and upload rows nothing references are removed once `minAgeSeconds` old; it runs every
+   * `sweepIntervalSeconds` (0: never on its own).
+   */
+  abstract readonly orphans: { minAgeSeconds: number; sweepIntervalSeconds: number };
+  /** Default per-user limits (QUOTA_BYTES_PER_USER, QUOTA_FILES_PER_USER); undefined: unlimited. Users may override. */
+  abstract readonly quotas: { bytesPerUser?: number; filesPerUser?: number };
   /** `cacheControl`: the Cache-Control of file downloads (`private` by default: files are per-user). */
   abstract readonly downloads: { cacheControl: string };
   abstract readonly storage: {

@@ -128,6 +128,38 @@ export class EnvironmentVariables {
   @Max(500, { message: 'TUS_LOCK_POOL_SIZE must be a whole number from 1 to 500' })
   TUS_LOCK_POOL_SIZE?: number;
 
+  /** Storage objects, temp files and upload rows without a file row are removed once this old (the orphan sweeper). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'ORPHAN_MIN_AGE_SECONDS must be a whole number of seconds' })
+  @Min(1, { message: 'ORPHAN_MIN_AGE_SECONDS must be at least 1' })
+  @Max(365 * 86400, { message: 'ORPHAN_MIN_AGE_SECONDS must be at most 31536000 (a year)' })
+  ORPHAN_MIN_AGE_SECONDS?: number;
+
+  /** Seconds between two sweeps for orphans; 0 turns the scheduled sweep off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SWEEP_INTERVAL_SECONDS must be a whole number of seconds' })
+  @Min(0, { message: 'SWEEP_INTERVAL_SECONDS must be 0 (off) or more' })
+  @Max(7 * 86400, { message: 'SWEEP_INTERVAL_SECONDS must be at most 604800 (a week)' })
+  SWEEP_INTERVAL_SECONDS?: number;
+
+  /** Default limit on the bytes one user's files take; unset: unlimited. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'QUOTA_BYTES_PER_USER must be a whole number of bytes' })
+  @Min(0, { message: 'QUOTA_BYTES_PER_USER must be 0 or more' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'QUOTA_BYTES_PER_USER is too large' })
+  QUOTA_BYTES_PER_USER?: number;
+
+  /** Default limit on the number of files one user owns; unset: unlimited. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'QUOTA_FILES_PER_USER must be a whole number' })
+  @Min(0, { message: 'QUOTA_FILES_PER_USER must be 0 or more' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'QUOTA_FILES_PER_USER is too large' })
+  QUOTA_FILES_PER_USER?: number;
+
   // A header value: printable ASCII only, so it can never split a response.
   @IsOptional()
   @Matches(/^[\x20-\x7e]{1,200}$/, { message: 'CACHE_CONTROL must be a Cache-Control value of printable ASCII (e.g. private, max-age=60)' })

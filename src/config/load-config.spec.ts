@@ -36,8 +36,27 @@ describe('loadConfig', () => {
     [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
     [{ STORAGE_DRIVER: 'ftp' }, 'STORAGE_DRIVER'],
     [{ STORAGE_DRIVER: 's3' }, 'S3_BUCKET'],
+    [{ ORPHAN_MIN_AGE_SECONDS: '0' }, 'ORPHAN_MIN_AGE_SECONDS'],
+    [{ ORPHAN_MIN_AGE_SECONDS: 'an hour' }, 'ORPHAN_MIN_AGE_SECONDS'],
+    [{ SWEEP_INTERVAL_SECONDS: '-1' }, 'SWEEP_INTERVAL_SECONDS'],
+    [{ QUOTA_BYTES_PER_USER: '1.5' }, 'QUOTA_BYTES_PER_USER'],
+    [{ QUOTA_BYTES_PER_USER: '-1' }, 'QUOTA_BYTES_PER_USER'],
+    [{ QUOTA_FILES_PER_USER: 'many' }, 'QUOTA_FILES_PER_USER'],
   ])('fails at boot naming the bad variable: %p', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`Invalid configuration:[\\s\\S]*${variable}`));
+  });
+
+  it('sweeps for orphans older than an hour every 15 minutes, and sets no quota, unless told otherwise', () => {
+    expect(loadConfig({}).orphans).toEqual({ minAgeSeconds: 3600, sweepIntervalSeconds: 900 });
+    expect(loadConfig({}).quotas).toEqual({ bytesPerUser: undefined, filesPerUser: undefined });
+    const config = loadConfig({
+      ORPHAN_MIN_AGE_SECONDS: '60',
+      SWEEP_INTERVAL_SECONDS: '0',
+      QUOTA_BYTES_PER_USER: '1048576',
+      QUOTA_FILES_PER_USER: '0',
+    });
+    expect(config.orphans).toEqual({ minAgeSeconds: 60, sweepIntervalSeconds: 0 });
+    expect(config.quotas).toEqual({ bytesPerUser: 1048576, filesPerUser: 0 });
   });
 
   it('accepts production with a real secret', () => {

@@ -48,6 +48,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
         }
       : undefined,
     uploads: { maxBytes: env.MAX_UPLOAD_BYTES ?? 10 * 1024 ** 3, expirySeconds: env.UPLOAD_EXPIRY_SECONDS ?? 86400 },
+    orphans: { minAgeSeconds: env.ORPHAN_MIN_AGE_SECONDS ?? 3600, sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS ?? 900 },
+    quotas: { bytesPerUser: env.QUOTA_BYTES_PER_USER, filesPerUser: env.QUOTA_FILES_PER_USER },
     downloads: { cacheControl: env.CACHE_CONTROL?.trim() || 'private' },
     tus: { lockPoolSize: env.TUS_LOCK_POOL_SIZE ?? 20 },
     storage: {

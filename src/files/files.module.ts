@@ -10,6 +10,9 @@ import { HasuraFilesController } from './compat/hasura/hasura-files.controller.j
 import { FileListingRepository } from './listing/file-listing.repository.js';
 import { FileListingService } from './listing/file-listing.service.js';
 import { FilesController } from './native/files.controller.js';
+import { OrphanSweeper } from './orphans/orphan-sweeper.js';
+import { StorageReferences } from './orphans/storage-references.js';
+import { SweepStats } from './orphans/sweep-stats.js';
 import { FilesListingController } from './native/files-listing.controller.js';
 import { FileGrant } from './sharing/file-grant.entity.js';
 import { FileGrantsRepository } from './sharing/file-grants.repository.js';
@@ -33,7 +36,11 @@ import { UploadSweeper } from './uploads/upload-sweeper.js';
     UploadSessionsRepository,
     ChunkedUploadService,
     UploadSweeper,
+    StorageReferences,
+    SweepStats,
+    OrphanSweeper,
   ],
-  exports: [FilesService],
+  // StorageReferences: other upload protocols register their keys; SweepStats: for metrics.
+  exports: [FilesService, StorageReferences, SweepStats, OrphanSweeper],
 })
 export class FilesModule {}

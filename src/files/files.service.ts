@@ -6,11 +6,13 @@ import { AppConfig } from '../config/app-config.js';
 import { DomainError, fileNotFound, forbidden } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { newStorageKey } from '../storage/storage-key.js';
+import { QuotaService } from '../users/quotas/quota.service.js';
 import { ByteRange, StorageProvider, StoredObject } from '../storage/storage-provider.js';
 import { FileAccess, FileAccessPolicy } from './access.js';
 import { FileMeta } from './file-meta.entity.js';
 import { isValidFileId, newFileId } from './file-id.js';
 import { FilesRepository } from './files.repository.js';
+import { beforeReading } from './upload-request.js';
 
 export interface UploadInput {
   body: Readable;
@@ -35,6 +37,7 @@ export class FilesService {
     private readonly storage: StorageProvider,
     private readonly config: AppConfig,
     private readonly access: FileAccessPolicy,
+    private readonly quotas: QuotaService,
   ) {}
 
   get maxUploadBytes(): number {
@@ -63,8 +66,12 @@ export class FilesService {
       );
     if (input.id !== undefined && (await this.files.existsById(id))) throw idTaken(id);
 
+    // Before a byte is read: a declared size that cannot fit is refused now; otherwise the write stops at the quota.
+    const allowance = await beforeReading(input.body, this.quotas.assertCanStore(principal, { declaredBytes: input.declaredSize }));
     const storageKey = newStorageKey();
-    const stored = await this.storage.write(storageKey, input.body, { maxBytes: this.maxUploadBytes });
+    const stored = await this.storage.write(storageKey, input.body, { maxBytes: allowance.cap(this.maxUploadBytes) }).catch((error) => {
+      throw allowance.translate(error);
+    });
     return this.commitStored(principal, { id, filename: input.filename, contentType: input.contentType, storageKey, stored });
   }
 

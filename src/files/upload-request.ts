@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Readable } from 'node:stream';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { isFormContentType, normalizeContentType, parseContentLength } from './upload-headers.js';
@@ -25,4 +26,19 @@ export function readRawUploadHeaders(req: Request, formHint: string): RawUploadH
   const declaredSize = parseContentLength(req.headers['content-length']);
   if (Number.isNaN(declaredSize)) throw new DomainError(ErrorCode.ValidationFailed, 'Content-Length must be a whole number.');
   return { contentType: normalizeContentType(contentType), declaredSize };
+}
+
+/**
+ * Awaits `work` (a check before the body is read) while keeping an ear on `body`: a body that fails meanwhile (a
+ * second multipart file part, a client abort) must not emit an 'error' nobody hears, which would end the process.
+ * The write that reads it later still sees the failure: a stream remembers why it was destroyed.
+ */
+export async function beforeReading<T>(body: Readable, work: Promise<T>): Promise<T> {
+  const meanwhile = () => {};
+  body.on('error', meanwhile);
+  try {
+    return await work;
+  } finally {
+    body.off('error', meanwhile);
+  }
 }

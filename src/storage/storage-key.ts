@@ -9,6 +9,11 @@ export function newStorageKey(): string {
   return pooledRandomBytes(16).toString('hex');
 }
 
+/** Whether `key` has the shape of the keys this server makes (anything else in a store is not ours to touch). */
+export function isStorageKey(key: string): boolean {
+  return KEY_PATTERN.test(key);
+}
+
 /** Providers call this on every key they are handed: defence in depth against a key that could address a path. */
 export function assertStorageKey(key: string): void {
   if (!KEY_PATTERN.test(key)) throw new DomainError(ErrorCode.Internal, `Refusing malformed storage key '${key}'`);

@@ -4,7 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { newStorageKey } from './storage-key.js';
-import { StorageProvider, StoredObject } from './storage-provider.js';
+import { ListedObject, StorageProvider, StoredObject } from './storage-provider.js';
 
 const MiB = 1024 * 1024;
 
@@ -67,6 +67,19 @@ async function hashStream(stream: Readable): Promise<StoredObject> {
     md5.update(chunk as Buffer);
   }
   return { size, sha256: sha256.digest('hex'), md5: md5.digest('hex') };
+}
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<{ pages: T[][]; all: T[] }> {
+  const all: T[][] = [];
+  for await (const page of pages) all.push(page);
+  return { pages: all, all: all.flat() };
+}
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 30_000; !(await condition());) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function expectDomainError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
@@ -192,6 +205,61 @@ export function describeStorageContract(name: string, setup: () => Promise<Stora
       const read = await Promise.all(keys.map(async (key) => readAll(await provider.read(key))));
       read.forEach((data, i) => expect(data.equals(bodies[i])).toBe(true));
     }, 120_000);
+
+    it('lists every object in pages of at most pageSize, with size and time, and by prefix', async () => {
+      const before = Date.now();
+      const written = new Map<string, number>();
+      for (let i = 0; i < 5; i++) {
+        const key = newStorageKey();
+        await provider.write(key, Readable.from([randomBytes(100 + i)]));
+        written.set(key, 100 + i);
+      }
+      const { pages, all } = await collect(provider.list({ pageSize: 2 }));
+      expect(pages.length).toBeGreaterThanOrEqual(3);
+      for (const page of pages) expect(page.length).toBeGreaterThanOrEqual(1);
+      for (const page of pages) expect(page.length).toBeLessThanOrEqual(2);
+      expect(new Set(all.map((o) => o.key)).size).toBe(all.length);
+      expect(all.map((o) => o.key).sort()).toEqual((await store.keys()).sort());
+      for (const [key, size] of written) {
+        const listed = all.find((o) => o.key === key) as ListedObject;
+        expect(listed.size).toBe(size);
+        // Clocks of the test and of the store may differ a little (s3rver keeps whole seconds).
+        expect(listed.lastModified.getTime()).toBeGreaterThan(before - 60_000);
+        expect(listed.lastModified.getTime()).toBeLessThan(Date.now() + 60_000);
+      }
+      const [oneKey] = written.keys();
+      const byPrefix = (await collect(provider.list({ prefix: oneKey.slice(0, 3) }))).all;
+      expect(byPrefix.map((o) => o.key)).toContain(oneKey);
+      for (const object of byPrefix) expect(object.key.startsWith(oneKey.slice(0, 3))).toBe(true);
+      expect((await collect(provider.list({ prefix: oneKey }))).all.map((o) => o.key)).toEqual([oneKey]);
+    });
+
+    it('lists a write in progress as a partial write only once it is idle, and removing it fails the write cleanly', async () => {
+      const key = newStorageKey();
+      const body = new PassThrough();
+      const write = provider.write(key, body);
+      const failed = write.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // More than one S3 part (5 MiB), so that S3 holds an incomplete multipart upload.
+      body.write(randomBytes(6 * MiB));
+      await until(async () => (await store.leftovers()).length > 0, 'the write to leave a trace');
+
+      expect((await collect(provider.listPartialWrites(new Date(Date.now() - 60_000)))).all).toEqual([]);
+      const idle = (await collect(provider.listPartialWrites(new Date(Date.now() + 60_000), { pageSize: 1 }))).all;
+      expect(idle).toHaveLength(1);
+      const partial = idle[0];
+      if (partial.key !== undefined) expect(partial.key).toBe(key);
+
+      await provider.removePartialWrite(partial);
+      await provider.removePartialWrite(partial); // already gone: not an error
+      body.destroy(new Error('client went away'));
+      expect(await failed).toBeInstanceOf(Error);
+      expect(await provider.stat(key)).toBeNull();
+      expect(await store.leftovers()).toEqual([]);
+      expect((await collect(provider.listPartialWrites(new Date(Date.now() + 60_000)))).all).toEqual([]);
+    }, 60_000);
 
     it('streams a large object (64 MiB) in and out without holding it', async () => {
       const key = newStorageKey();

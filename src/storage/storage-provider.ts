@@ -24,6 +24,33 @@ export interface PresignOptions {
   contentDisposition?: string;
 }
 
+/** One complete object, as a listing reports it. */
+export interface ListedObject {
+  key: string;
+  /** When the object was last written (S3: for a multipart upload, when that upload was started). */
+  lastModified: Date;
+  size: number;
+}
+
+/**
+ * A write that never finished (a temp file, an incomplete multipart upload), e.g. of a process killed mid-upload.
+ * Only the provider that listed it understands `id`.
+ */
+export interface PartialWrite {
+  id: string;
+  /** The storage key it was writing to, when the store records one (S3). */
+  key?: string;
+  /** The last sign of progress seen: a byte written, a part uploaded. */
+  lastActivity: Date;
+}
+
+export interface ListOptions {
+  /** Only keys that start with this. */
+  prefix?: string;
+  /** Most entries per page (default 1000, S3's own page size). */
+  pageSize?: number;
+}
+
 /**
  * Where file bytes live. The abstract class is the injection token; `StorageModule` picks the implementation.
  * Keys are made by the server (see `newStorageKey`), never from user input.
@@ -43,6 +70,19 @@ export abstract class StorageProvider {
 
   /** The object's size, or null when there is no such key. */
   abstract stat(key: string): Promise<{ size: number } | null>;
+
+  /**
+   * Every complete object, a page at a time, in no particular order. Lazy: the next page is fetched only when asked
+   * for, so a caller that checks page by page never holds the whole store. Objects written or deleted meanwhile
+   * may or may not appear.
+   */
+  abstract list(options?: ListOptions): AsyncIterable<ListedObject[]>;
+
+  /** Writes that started but neither finished nor were cleaned up, with no activity since `idleSince`; paged. */
+  abstract listPartialWrites(idleSince: Date, options?: Pick<ListOptions, 'pageSize'>): AsyncIterable<PartialWrite[]>;
+
+  /** Drops a partial write and whatever it stored; one already gone is not an error. A write still going then fails. */
+  abstract removePartialWrite(partial: PartialWrite): Promise<void>;
 
   /**
    * Optional: a short-lived URL that downloads the object straight from the store. Only providers that can sign

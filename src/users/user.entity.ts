@@ -1,4 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, ValueTransformer } from 'typeorm';
+
+/** bigint columns arrive as strings from pg; these hold counts far below 2^53. */
+const nullableBigint: ValueTransformer = {
+  to: (value: number | null | undefined) => value,
+  from: (value: string | null) => (value === null ? null : Number(value)),
+};
 
 @Entity({ name: 'users' })
 export class User {
@@ -13,6 +19,14 @@ export class User {
 
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   roles: string[];
+
+  /** An admin's override of QUOTA_BYTES_PER_USER for this user; null: the default. */
+  @Column({ name: 'quota_bytes', type: 'bigint', nullable: true, transformer: nullableBigint })
+  quotaBytes: number | null;
+
+  /** An admin's override of QUOTA_FILES_PER_USER for this user; null: the default. */
+  @Column({ name: 'quota_files', type: 'bigint', nullable: true, transformer: nullableBigint })
+  quotaFiles: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,11 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators/auth.decorators.js';
 import { Permission } from '../auth/permissions.js';
 import { Principal } from '../auth/principal.js';
+import { badRequest } from '../common/errors/domain-error.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { PageQueryDto } from '../common/paging/page-query.dto.js';
-import { CreateUserDto, toUserDto, UserDto } from './dto/user.dto.js';
+import { CreateUserDto, toUserDto, UpdateUserDto, UserDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -32,6 +42,22 @@ export class UsersController {
   async list(@Query() page: PageQueryDto): Promise<{ items: UserDto[]; total: number; limit: number; offset: number }> {
     const [users, total] = await this.users.list(page.limit, page.offset);
     return { items: users.map(toUserDto), total, limit: page.limit, offset: page.offset };
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change a user (admin): their quota overrides',
+    description:
+      'quotaBytes / quotaFiles replace QUOTA_BYTES_PER_USER / QUOTA_FILES_PER_USER for this user; null goes back to the ' +
+      'default; a field left out is unchanged. Files already stored stay, even above a lowered quota. See docs/quotas.md.',
+  })
+  @ApiParam({ name: 'id', description: 'The user id (a UUID)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiErrors(400, 401, 403, 404)
+  async update(@Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+    if (body.quotaBytes === undefined && body.quotaFiles === undefined)
+      throw badRequest('Send quotaBytes and/or quotaFiles (a number, or null).');
+    return toUserDto(await this.users.setQuota(id, body));
   }
 
   @Delete(':id')

@@ -133,6 +133,20 @@ export class UsersService implements OnApplicationBootstrap {
     }
   }
 
+  /** Sets or clears (null) a user's quota overrides; a field left undefined keeps its value. */
+  async setQuota(id: string, quota: { quotaBytes?: number | null; quotaFiles?: number | null }): Promise<User> {
+    const user = await this.findById(id);
+    if (!user) throw new DomainError(ErrorCode.UserNotFound, `User '${id}' was not found.`);
+    const changes: Partial<Pick<User, 'quotaBytes' | 'quotaFiles'>> = {};
+    if (quota.quotaBytes !== undefined) changes.quotaBytes = quota.quotaBytes;
+    if (quota.quotaFiles !== undefined) changes.quotaFiles = quota.quotaFiles;
+    if (Object.keys(changes).length > 0) await this.users.update({ id }, changes);
+    // Other instances see the change within USER_CACHE_MS.
+    this.recent.delete(id);
+    this.logger.log(`Set the quota of ${user.username}: ${JSON.stringify(changes)}`);
+    return Object.assign(user, changes);
+  }
+
   list(limit: number, offset: number): Promise<[User[], number]> {
     return this.users.findAndCount({ order: { username: 'ASC' }, take: limit, skip: offset });
   }

@@ -22,9 +22,12 @@ export interface TestS3Server {
  * An S3-compatible server for tests: s3rver on 127.0.0.1, a free port, a fresh temp directory and one bucket.
  *
  * s3rver implements multipart uploads but not AbortMultipartUpload, ListMultipartUploads nor ListParts. They are
- * added here on top of its filesystem store (parts live in `<dir>/<bucket>/._S3rver_uploads/<uploadId>/<n>`, with
- * `<n>.md5`), so the tests exercise the real abort path, can check that no parts remain, and @tus/s3-store can resume
- * an upload (it finds the offset by listing the parts). Everything else is s3rver's own.
+ * added here on top of its filesystem store (parts live in `<dir>/<bucket>/._S3rver_uploads/<uploadId>/`, the
+ * `key` file written when the upload starts), so the tests exercise the real abort path, can check that no parts
+ * remain, the orphan sweeper can page through uploads and their parts, and @tus/s3-store can resume an upload (it
+ * finds the offset by listing the parts). ListObjectsV2 is answered here too:
+ * s3rver makes its continuation tokens with DES, which OpenSSL 3 no longer has, so any truncated listing failed with
+ * 500. Everything else is s3rver's own.
  */
 export async function startS3Server(bucket = 'stowage-test'): Promise<TestS3Server> {
   const directory = await mkdtemp(join(tmpdir(), 'stowage-s3rver-'));
@@ -44,8 +47,10 @@ export async function startS3Server(bucket = 'stowage-test'): Promise<TestS3Serv
     if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
       answer(abortUpload(uploadsDir(name), url.searchParams.get('uploadId')!, res));
     } else if (req.method === 'GET' && url.searchParams.has('uploads') && url.pathname.split('/').filter(Boolean).length === 1) {
-      answer(listUploads(uploadsDir(name), name, res));
-    } else if (req.method === 'GET' && url.searchParams.has('uploadId')) {
+      answer(listUploads(uploadsDir(name), name, url.searchParams, res));
+    } else if (req.method === 'GET' && url.searchParams.get('list-type') === '2' && url.pathname.split('/').filter(Boolean).length === 1) {
+      answer(listObjects(join(directory, name), name, url.searchParams, res));
+    } else if (req.method === 'GET' && url.searchParams.has('uploadId') && !url.searchParams.has('partNumber')) {
       answer(listParts(uploadsDir(name), url.searchParams.get('uploadId')!, res));
     } else {
       s3(req, res);
@@ -91,22 +96,83 @@ async function abortUpload(dir: string, uploadId: string, res: ServerResponse): 
   res.writeHead(204).end();
 }
 
-async function listUploads(dir: string, bucket: string, res: ServerResponse): Promise<void> {
-  const ids = await readdir(dir).catch(() => [] as string[]);
-  const uploads = await Promise.all(
-    ids.map(async (id) => {
-      const key = await readFile(join(dir, id, 'key'), 'utf8').catch(() => '');
-      return `<Upload><Key>${escapeXml(key)}</Key><UploadId>${id}</UploadId></Upload>`;
+const OBJECT_SUFFIX = '._S3rver_object';
+
+/** Every object file of s3rver's store under `dir` (a bucket folder), as keys; its uploads folder left out. */
+async function objectKeys(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(OBJECT_SUFFIX))
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1, -OBJECT_SUFFIX.length))
+    .filter((key) => !key.startsWith('._S3rver_uploads'));
+}
+
+/** ListObjectsV2 in key order, paged by max-keys and a continuation token (the last key listed, base64). */
+async function listObjects(dir: string, bucket: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
+  const prefix = query.get('prefix') ?? '';
+  const token = query.get('continuation-token');
+  const after = token ? Buffer.from(token, 'base64').toString('utf8') : (query.get('start-after') ?? '');
+  const max = Math.min(Number(query.get('max-keys') ?? 1000) || 1000, 1000);
+  const keys = (await objectKeys(dir)).filter((key) => key.startsWith(prefix) && key > after).sort();
+  const page = keys.slice(0, max);
+  const truncated = keys.length > page.length;
+  const contents = await Promise.all(
+    page.map(async (key) => {
+      const info = await stat(join(dir, `${key}${OBJECT_SUFFIX}`)).catch(() => undefined);
+      return info
+        ? `<Contents><Key>${escapeXml(key)}</Key><LastModified>${info.mtime.toISOString()}</LastModified>` +
+            `<Size>${info.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`
+        : '';
     }),
   );
   sendXml(
     res,
     200,
-    `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${escapeXml(bucket)}</Bucket>` +
-      `<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`,
+    `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name>` +
+      `<Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys>` +
+      `<IsTruncated>${truncated}</IsTruncated>` +
+      (truncated ? `<NextContinuationToken>${Buffer.from(page.at(-1)!).toString('base64')}</NextContinuationToken>` : '') +
+      `${contents.join('')}</ListBucketResult>`,
   );
 }
 
+/** ListMultipartUploads, in key then upload-id order, paged by max-uploads and the key / upload-id markers. */
+async function listUploads(dir: string, bucket: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
+  const ids = await readdir(dir).catch(() => [] as string[]);
+  const all = (
+    await Promise.all(
+      ids.map(async (id) => {
+        const key = await readFile(join(dir, id, 'key'), 'utf8').catch(() => undefined);
+        const started = await stat(join(dir, id, 'key')).catch(() => undefined);
+        return key === undefined || !started ? [] : [{ id, key, initiated: started.mtime }];
+      }),
+    )
+  )
+    .flat()
+    .sort((a, b) => (a.key === b.key ? a.id.localeCompare(b.id) : a.key < b.key ? -1 : 1));
+  const keyMarker = query.get('key-marker') ?? '';
+  const idMarker = query.get('upload-id-marker') ?? '';
+  const after = all.filter((u) => u.key > keyMarker || (u.key === keyMarker && idMarker !== '' && u.id > idMarker));
+  const max = Math.min(Number(query.get('max-uploads') ?? 1000) || 1000, 1000);
+  const page = after.slice(0, max);
+  const truncated = after.length > page.length;
+  const last = page.at(-1);
+  const uploads = page.map(
+    (u) => `<Upload><Key>${escapeXml(u.key)}</Key><UploadId>${u.id}</UploadId><Initiated>${u.initiated.toISOString()}</Initiated></Upload>`,
+  );
+  sendXml(
+    res,
+    200,
+    `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${escapeXml(bucket)}</Bucket>` +
+      `<MaxUploads>${max}</MaxUploads><IsTruncated>${truncated}</IsTruncated>` +
+      (truncated && last
+        ? `<NextKeyMarker>${escapeXml(last.key)}</NextKeyMarker><NextUploadIdMarker>${last.id}</NextUploadIdMarker>`
+        : '') +
+      `${uploads.join('')}</ListMultipartUploadsResult>`,
+  );
+}
+
+/** ListParts of one upload: every part s3rver stored, with its size and time (one page: tests never need 1000). */
 async function listParts(dir: string, uploadId: string, res: ServerResponse): Promise<void> {
   const path = join(dir, uploadId);
   const names = /^[a-f0-9]+$/.test(uploadId) ? await readdir(path).catch(() => undefined) : undefined;

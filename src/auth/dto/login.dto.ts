@@ -26,9 +26,23 @@ export class TokenResponseDto {
   expiresIn: number;
 }
 
+export class UsageDto {
+  @ApiProperty({ description: "Bytes of the caller's files", example: 1048576 }) bytes: number;
+  @ApiProperty({ description: 'Files the caller owns', example: 3 }) files: number;
+}
+
+export class LimitsDto {
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Byte quota in force; null: unlimited', example: 10737418240 })
+  bytes: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'File-count quota in force; null: unlimited', example: null })
+  files: number | null;
+}
+
 export class MeDto {
   @ApiProperty() id: string;
   @ApiProperty() username: string;
   @ApiProperty({ type: [String], example: ['editor'] }) roles: string[];
   @ApiProperty({ type: [String], example: ['file:read', 'file:write'] }) permissions: string[];
+  @ApiProperty({ type: UsageDto, description: 'What the caller stores now' }) usage: UsageDto;
+  @ApiProperty({ type: LimitsDto, description: 'The quotas that apply to the caller (docs/quotas.md)' }) limits: LimitsDto;
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { dialectOf } from './api-dialect.js';
 import { DomainError } from './domain-error.js';
+import { ErrorCode } from './error-code.js';
 import { renderError } from './error-body.js';
 import { toApiError } from './to-api-error.js';
 
@@ -14,7 +15,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
-    if (error.status >= 500) {
+    // A 507 for a quota is the caller's limit, not a fault here: the quota service logs the refusal.
+    if (error.status >= 500 && error.code !== ErrorCode.QuotaExceeded) {
       // A refusal of ours with Retry-After (busy, a dependency away) says all in one line; anything else logs its stack.
       const expected = exception instanceof DomainError && error.status === 503;
       this.logger.error(

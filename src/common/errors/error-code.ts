@@ -17,6 +17,7 @@ export enum ErrorCode {
   TooManyRequests = 'TOO_MANY_REQUESTS',
   UploadAborted = 'UPLOAD_ABORTED',
   StorageFull = 'STORAGE_FULL',
+  QuotaExceeded = 'QUOTA_EXCEEDED',
   StorageUnavailable = 'STORAGE_UNAVAILABLE',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   ServiceBusy = 'SERVICE_BUSY',
@@ -43,6 +44,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   // 400: the client went away mid-body; nobody reads this answer but the log.
   [ErrorCode.UploadAborted]: 400,
   [ErrorCode.StorageFull]: 507,
+  // 507 as in WebDAV (RFC 4918): the caller's space is used up, whatever the disk has left.
+  [ErrorCode.QuotaExceeded]: 507,
   [ErrorCode.StorageUnavailable]: 503,
   [ErrorCode.DatabaseUnavailable]: 503,
   [ErrorCode.ServiceBusy]: 503,

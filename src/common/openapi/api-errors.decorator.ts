@@ -27,7 +27,7 @@ const WHEN: Record<number, string> = {
   416: 'The requested range lies outside the file',
   429: 'Too many requests, or too many failed logins: wait Retry-After seconds',
   503: 'The database or storage is unavailable, or the service is too busy; retry after Retry-After',
-  507: 'The storage is full',
+  507: "The storage is full (STORAGE_FULL), or the upload would pass the caller's quota (QUOTA_EXCEEDED)",
 };
 
 /** Documents the error answers of a route (default: the native problem+json shape). */

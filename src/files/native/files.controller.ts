@@ -51,7 +51,7 @@ export class FilesController {
   @ApiHeader({
     name: 'Content-Length',
     required: false,
-    description: 'Body size; bodies over MAX_UPLOAD_BYTES get 413 before they are read',
+    description: "Body size; bodies over MAX_UPLOAD_BYTES get 413, bodies beyond the caller's quota 507, before they are read",
   })
   @ApiCreatedResponse({
     type: MolgenisFileDto,

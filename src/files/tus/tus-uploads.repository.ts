@@ -45,6 +45,15 @@ export class TusUploadsRepository {
     return toUpload(rows[0]);
   }
 
+  /** The declared bytes of the owner's uploads that are not files yet (a quota counts them as taken). */
+  async unfinishedBytesOf(ownerId: string): Promise<number> {
+    const rows: { bytes: string }[] = await this.db.query(
+      `SELECT COALESCE(SUM(size), 0) AS bytes FROM tus_uploads WHERE owner_id = $1 AND file_id IS NULL AND expires_at > now()`,
+      [ownerId],
+    );
+    return Number(rows[0].bytes);
+  }
+
   async findById(id: string): Promise<TusUpload | null> {
     const rows: TusUploadRow[] = await this.db.query(`SELECT ${COLUMNS} FROM tus_uploads WHERE id = $1`, [id]);
     return rows[0] ? toUpload(rows[0]) : null;

@@ -5,6 +5,7 @@ import { Principal } from '../../auth/principal.js';
 import { DomainError, forbidden } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { AppConfig } from '../../config/app-config.js';
+import { QuotaService } from '../../users/quotas/quota.service.js';
 import { Digest } from '../../storage/digest-stream.js';
 import { StorageProvider, StoredObject } from '../../storage/storage-provider.js';
 import { newFileId } from '../file-id.js';
@@ -37,14 +38,16 @@ export class TusUploadsService {
     private readonly backend: TusBackend,
     private readonly locker: PgAdvisoryLocker,
     private readonly config: AppConfig,
+    private readonly quota: QuotaService,
   ) {}
 
   /**
-   * Judges a creation request before tus reads a byte of it: the caller may upload, the declared size is within
+   * Judges a creation request before tus reads a byte of it: the caller may upload, the declared size (with the
+   * caller's other unfinished uploads, which are as good as stored) fits the quota and is within
    * MAX_UPLOAD_BYTES, the name and type are taken from Upload-Metadata. Undefined when the tus headers are malformed
    * or absent: tus answers those itself (400, or 501 for a deferred length).
    */
-  admitCreate(principal: Principal, headers: IncomingHttpHeaders): AdmittedUpload | undefined {
+  async admitCreate(principal: Principal, headers: IncomingHttpHeaders): Promise<AdmittedUpload | undefined> {
     if (!principal.can(Permission.FileWrite)) throw forbidden('Uploading requires the WRITE permission.');
     const size = parseUploadLength(headers['upload-length'] as string | undefined);
     if (size === undefined) return undefined;
@@ -55,7 +58,12 @@ export class TusUploadsService {
       );
     }
     const described = describeUpload(headers['upload-metadata'] as string | undefined);
-    return described && { ...described, size };
+    if (!described) return undefined;
+    await this.quota.assertCanStore(principal, {
+      declaredBytes: size,
+      pendingBytes: () => this.uploads.unfinishedBytesOf(principal.userId),
+    });
+    return { ...described, size };
   }
 
   /** The caller's own upload; 404 for anyone else's, exactly as for one that does not exist. */

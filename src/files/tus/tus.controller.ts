@@ -122,10 +122,10 @@ export class TusController {
     423: 'Another request holds the upload (creation-with-upload)',
     501: 'An extension this server does not support (deferred length, concatenation)',
     503: 'The database or storage is unavailable; retry later (Retry-After)',
-    507: 'The storage is full',
+    507: 'The storage is full, or (problem+json, code QUOTA_EXCEEDED, before any byte is read) Upload-Length does not fit the quota',
   })
   async create(@CurrentPrincipal() principal: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const admitted = this.uploads.admitCreate(principal, req.headers);
+    const admitted = await this.uploads.admitCreate(principal, req.headers);
     await this.tus.handle(req, res, { principal, admitted });
   }
 

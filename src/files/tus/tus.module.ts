@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { StorageProvider } from '../../storage/storage-provider.js';
+import { UsersModule } from '../../users/users.module.js';
 import { FilesModule } from '../files.module.js';
 import { PgAdvisoryLocker } from './pg-advisory-locker.js';
 import { createTusBackend, TusBackend } from './tus-backend.js';
@@ -12,7 +13,7 @@ import { TusController } from './tus.controller.js';
 
 /** Resumable uploads (tus 1.0) at /api/uploads: finished uploads become ordinary files through FilesService. */
 @Module({
-  imports: [FilesModule],
+  imports: [FilesModule, UsersModule],
   controllers: [TusController],
   providers: [
     TusUploadsRepository,

@@ -7,9 +7,11 @@ import { DomainError, badRequest, forbidden } from '../../common/errors/domain-e
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { newStorageKey } from '../../storage/storage-key.js';
 import { StorageProvider } from '../../storage/storage-provider.js';
+import { QuotaService } from '../../users/quotas/quota.service.js';
 import { FileMeta } from '../file-meta.entity.js';
 import { isValidFileId, newFileId } from '../file-id.js';
 import { FilesService } from '../files.service.js';
+import { beforeReading } from '../upload-request.js';
 import { UploadChunk, UploadSession } from './upload-session.js';
 import { UploadSessionsRepository } from './upload-sessions.repository.js';
 
@@ -46,6 +48,7 @@ export class ChunkedUploadService {
     private readonly storage: StorageProvider,
     private readonly files: FilesService,
     private readonly config: AppConfig,
+    private readonly quotas: QuotaService,
   ) {}
 
   private get expirySeconds(): number {
@@ -77,9 +80,12 @@ export class ChunkedUploadService {
     return this.storeChunk(principal, session, number, input.body);
   }
 
-  /** Deletes expired sessions and their bytes; safe to run on several instances at once. */
+  /**
+   * Deletes expired sessions, and sessions stuck in assembly for ORPHAN_MIN_AGE_SECONDS, with their bytes; safe to
+   * run on several instances at once.
+   */
   async sweepExpired(): Promise<number> {
-    const { sessions, storageKeys } = await this.sessions.deleteExpired();
+    const { sessions, storageKeys } = await this.sessions.deleteExpired(this.expirySeconds, this.config.orphans.minAgeSeconds);
     await this.removeObjects(storageKeys);
     if (sessions > 0) this.logger.log(`Removed ${sessions} expired unfinished upload(s) (${storageKeys.length} object(s))`);
     return sessions;
@@ -122,8 +128,15 @@ export class ChunkedUploadService {
   }
 
   private async storeChunk(principal: Principal, session: UploadSession, number: number, body: Readable): Promise<UploadOutcome> {
+    // The chunks received so far count against the quota too: the file they make will.
+    const allowance = await beforeReading(
+      body,
+      this.quotas.assertCanStore(principal, { pendingBytes: () => this.sessions.bytesReceived(session.id) }),
+    );
     const storageKey = newStorageKey();
-    const stored = await this.storage.write(storageKey, body, { maxBytes: this.files.maxUploadBytes });
+    const stored = await this.storage.write(storageKey, body, { maxBytes: allowance.cap(this.files.maxUploadBytes) }).catch((error) => {
+      throw allowance.translate(error);
+    });
     const chunk: UploadChunk = { number, storageKey, size: stored.size, sha256: stored.sha256 };
     const record = await this.sessions.recordChunk(session.id, chunk, this.expirySeconds, newStorageKey()).catch(async (error) => {
       await this.removeObjects([storageKey]);

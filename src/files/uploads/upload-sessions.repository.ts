@@ -127,6 +127,14 @@ export class UploadSessionsRepository {
     return { received: Number(rows[0].received), bytes: Number(rows[0].bytes ?? 0) };
   }
 
+  /** Bytes of the chunks recorded so far. */
+  async bytesReceived(sessionId: string): Promise<number> {
+    const rows: { bytes: string | null }[] = await this.db.query(`SELECT sum(size) AS bytes FROM upload_chunks WHERE session_id = $1`, [
+      sessionId,
+    ]);
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
   async chunksOf(sessionId: string): Promise<UploadChunk[]> {
     const rows: { number: number; storage_key: string; size: string; sha256: string }[] = await this.db.query(
       `SELECT number, storage_key, size, sha256 FROM upload_chunks WHERE session_id = $1 ORDER BY number`,
@@ -147,16 +155,21 @@ export class UploadSessionsRepository {
   }
 
   /**
-   * Deletes every expired session in one statement (so two instances sweeping at once never both get a session);
-   * returns the storage keys of their chunks and of any assembly a crash left behind.
+   * Deletes every expired session in one statement (so two instances sweeping at once never both get a session),
+   * and every session stuck in 'assembling' for `stuckSeconds` (its instance died mid-assembly: a claim sets
+   * expires_at to now + `expirySeconds` and nothing moves it after); returns the storage keys of their chunks and
+   * of any assembly a crash left behind.
    */
-  async deleteExpired(): Promise<{ sessions: number; storageKeys: string[] }> {
+  async deleteExpired(expirySeconds: number, stuckSeconds: number): Promise<{ sessions: number; storageKeys: string[] }> {
     const rows: { kind: 's' | 'c'; storage_key: string | null }[] = await this.db.query(
-      `WITH s AS (DELETE FROM upload_sessions WHERE expires_at < now() RETURNING id, assembled_key),
+      `WITH s AS (DELETE FROM upload_sessions WHERE expires_at < now()
+              OR (state = 'assembling' AND expires_at < now() + make_interval(secs => $1::double precision - $2::double precision))
+              RETURNING id, assembled_key),
             c AS (DELETE FROM upload_chunks WHERE session_id IN (SELECT id FROM s) RETURNING storage_key)
        -- An assembled object that a committed file now owns is that file's bytes: never swept.
        SELECT 's' AS kind, CASE WHEN EXISTS (SELECT 1 FROM file_meta f WHERE f.storage_key = s.assembled_key) THEN NULL ELSE assembled_key END AS storage_key FROM s
        UNION ALL SELECT 'c' AS kind, storage_key FROM c`,
+      [expirySeconds, stuckSeconds],
     );
     return {
       sessions: rows.filter((row) => row.kind === 's').length,

@@ -1,33 +1,38 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../../config/app-config.js';
+import { SweepStats } from '../orphans/sweep-stats.js';
 import { ChunkedUploadService } from './chunked-upload.service.js';
 
-/** Removes abandoned chunked uploads: once at start, then every so often (at most every 15 minutes). */
+/**
+ * Removes abandoned chunked uploads: once at start, then every so often (half of UPLOAD_EXPIRY_SECONDS, at most every
+ * 15 minutes), on its own schedule since an expiry can be far shorter than SWEEP_INTERVAL_SECONDS. Needs no lock:
+ * one DELETE takes each session (see UploadSessionsRepository.deleteExpired).
+ */
 @Injectable()
-export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UploadSweeper implements OnApplicationBootstrap {
   private readonly logger = new Logger(UploadSweeper.name);
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly uploads: ChunkedUploadService,
     private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly stats: SweepStats,
   ) {}
 
   onApplicationBootstrap(): void {
     void this.sweep();
     const everyMs = Math.min(this.config.uploads.expirySeconds * 500, 15 * 60 * 1000);
-    // unref: a pending sweep never keeps the process (or a test run) alive.
-    this.timer = setInterval(() => void this.sweep(), Math.max(everyMs, 1000)).unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    // unref: a pending sweep never keeps the process (or a test run) alive. ScheduleModule clears it on shutdown.
+    this.scheduler.addInterval(UploadSweeper.name, setInterval(() => void this.sweep(), Math.max(everyMs, 1000)).unref());
   }
 
   /** One sweep; never throws (a failed sweep is retried by the next). Returns the number of uploads removed. */
   async sweep(): Promise<number> {
     try {
-      return await this.uploads.sweepExpired();
+      const removed = await this.uploads.sweepExpired();
+      this.stats.countRemoved({ uploadSessions: removed });
+      return removed;
     } catch (error) {
       this.logger.warn(`Sweeping expired uploads failed: ${String(error)}`);
       return 0;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -63,5 +63,40 @@ describe('LocalStorageProvider (local only)', () => {
     await expect(provider.write(key, body)).rejects.toThrow('client went away');
     expect(await filesUnder(join(root, 'tmp'))).toEqual([]);
     expect(await provider.stat(key)).toBeNull();
+  });
+
+  it('lists objects of the earlier layout too, and leaves out files that are not objects of ours', async () => {
+    const legacy = newStorageKey();
+    await mkdir(join(root, 'objects', legacy.slice(0, 2), legacy.slice(2, 4)), { recursive: true });
+    await writeFile(join(root, 'objects', legacy.slice(0, 2), legacy.slice(2, 4), legacy), 'old layout');
+    await writeFile(join(root, 'objects', legacy.slice(0, 2), 'NOTES.txt'), 'not a key');
+    await mkdir(join(root, 'objects', 'lost+found'), { recursive: true });
+    await writeFile(join(root, 'objects', 'lost+found', newStorageKey()), 'not in a key folder');
+    const current = newStorageKey();
+    await provider.write(current, Readable.from([Buffer.from('new layout')]));
+    const listed: { key: string; size: number }[] = [];
+    for await (const page of provider.list()) listed.push(...page.map(({ key, size }) => ({ key, size })));
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        { key: legacy, size: 10 },
+        { key: current, size: 10 },
+      ]),
+    );
+    expect(listed.map((o) => o.key).every((key) => /^[a-z0-9]{32}$/.test(key))).toBe(true);
+    expect(listed).toHaveLength(2);
+  });
+
+  it('lists only temp files idle since the given time, and removes only names it made', async () => {
+    const idle = join(root, 'tmp', '00000000-0000-4000-8000-000000000000.part');
+    await writeFile(idle, 'left by a crash');
+    await utimes(idle, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000));
+    await writeFile(join(root, 'tmp', '11111111-1111-4111-8111-111111111111.part'), 'being written');
+    await writeFile(join(root, 'tmp', 'someone-elses.tmp'), 'not ours');
+    const found = [];
+    for await (const page of provider.listPartialWrites(new Date(Date.now() - 3600_000))) found.push(...page);
+    expect(found.map((p) => p.id)).toEqual(['00000000-0000-4000-8000-000000000000.part']);
+    await provider.removePartialWrite(found[0]);
+    await expect(provider.removePartialWrite({ id: '../objects/x', lastActivity: new Date() })).rejects.toThrow(/temp file name/);
+    expect((await filesUnder(join(root, 'tmp'))).sort()).toEqual(['11111111-1111-4111-8111-111111111111.part', 'someone-elses.tmp']);
   });
 });

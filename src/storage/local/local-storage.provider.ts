@@ -1,18 +1,22 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { Dirent } from 'node:fs';
+import { FileHandle, lstat, mkdir, open, opendir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { Digest } from '../digest-stream.js';
-import { assertStorageKey } from '../storage-key.js';
-import { ByteRange, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
+import { assertStorageKey, isStorageKey } from '../storage-key.js';
+import { ByteRange, ListedObject, ListOptions, PartialWrite, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
 
 /** A temp file untouched for this long belongs to no live upload. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Bytes per read of a download (see read()). */
 const READ_CHUNK_BYTES = 256 * 1024;
+const DEFAULT_PAGE_SIZE = 1000;
+/** The names write() gives its temp files; nothing else in tmp/ is removed through removePartialWrite. */
+const TEMP_NAME = /^[0-9a-f-]{36}\.part$/;
 
 /**
  * Files on local disk under `root`: `objects/ab/<key>`, written first to `tmp/`, fsynced, then renamed into
@@ -97,6 +101,66 @@ export class LocalStorageProvider extends StorageProvider {
     await this.publish(source, this.pathOf(key));
   }
 
+  async *list(options: ListOptions = {}): AsyncIterable<ListedObject[]> {
+    const prefix = options.prefix ?? '';
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    let page: ListedObject[] = [];
+    for await (const path of this.objectPaths(prefix)) {
+      const key = path.slice(path.lastIndexOf(sep) + 1);
+      if (!isStorageKey(key) || !key.startsWith(prefix)) continue;
+      const info = await lstat(path).catch(ignoreMissing);
+      if (!info?.isFile()) continue;
+      page.push({ key, lastModified: info.mtime, size: info.size });
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  async *listPartialWrites(idleSince: Date, options: Pick<ListOptions, 'pageSize'> = {}): AsyncIterable<PartialWrite[]> {
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    let page: PartialWrite[] = [];
+    for await (const entry of entriesOf(join(this.root, 'tmp'))) {
+      if (!entry.isFile() || !TEMP_NAME.test(entry.name)) continue;
+      // mtime moves with every write, so a slow upload still in progress stays young.
+      const info = await lstat(join(this.root, 'tmp', entry.name)).catch(ignoreMissing);
+      if (!info || info.mtime >= idleSince) continue;
+      page.push({ id: entry.name, lastActivity: info.mtime });
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  async removePartialWrite(partial: PartialWrite): Promise<void> {
+    if (!TEMP_NAME.test(partial.id)) throw new DomainError(ErrorCode.Internal, `Refusing malformed temp file name '${partial.id}'`);
+    await rm(join(this.root, 'tmp', partial.id), { force: true });
+  }
+
+  /**
+   * Paths of the files under objects/ whose folders fit `prefix`, one at a time (opendir reads a folder in batches,
+   * never whole): `objects/ab/<key>`, and `objects/ab/cd/<key>` of the earlier layout.
+   */
+  private async *objectPaths(prefix: string): AsyncGenerator<string> {
+    const fits = (name: string, from: number) => name.length === 2 && name.startsWith(prefix.slice(from, from + 2));
+    for await (const top of entriesOf(join(this.root, 'objects'))) {
+      if (!top.isDirectory() || !fits(top.name, 0)) continue;
+      const topDir = join(this.root, 'objects', top.name);
+      for await (const entry of entriesOf(topDir)) {
+        if (entry.isFile()) yield join(topDir, entry.name);
+        else if (entry.isDirectory() && fits(entry.name, 2)) {
+          for await (const legacy of entriesOf(join(topDir, entry.name))) {
+            if (legacy.isFile()) yield join(topDir, entry.name, legacy.name);
+          }
+        }
+      }
+    }
+  }
+
   /** `action` on the object's path, else on its path in the earlier layout; null when neither exists. */
   private async withLegacyFallback<T>(key: string, action: (path: string) => Promise<T>): Promise<T | null> {
     for (const path of [this.pathOf(key), this.legacyPathOf(key)]) {
@@ -137,6 +201,23 @@ export class LocalStorageProvider extends StorageProvider {
     if (!path.startsWith(this.root + sep)) throw new DomainError(ErrorCode.Internal, `Storage key escapes the root: '${key}'`);
     return path;
   }
+}
+
+const ignoreMissing = (error: NodeJS.ErrnoException): null => {
+  if (error.code === 'ENOENT') return null;
+  throw error;
+};
+
+/** A folder's entries, read lazily; none when it was removed meanwhile. */
+async function* entriesOf(path: string): AsyncGenerator<Dirent> {
+  let dir;
+  try {
+    dir = await opendir(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  yield* dir;
 }
 
 /**

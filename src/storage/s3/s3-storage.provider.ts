@@ -4,6 +4,9 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
   S3Client,
   S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -15,7 +18,16 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import type { S3Settings } from '../../config/app-config.js';
 import { DigestStream } from '../digest-stream.js';
 import { assertStorageKey } from '../storage-key.js';
-import { ByteRange, PresignOptions, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
+import {
+  ByteRange,
+  ListedObject,
+  ListOptions,
+  PartialWrite,
+  PresignOptions,
+  StorageProvider,
+  StoredObject,
+  WriteOptions,
+} from '../storage-provider.js';
 import { MultipartUpload } from './multipart-upload.js';
 import { PartBufferPool } from './part-buffer-pool.js';
 
@@ -30,11 +42,19 @@ const MIN_PART_SIZE = 5 * MiB;
 const MAX_PARTS = 9_000;
 
 const S3_MAX_SOCKETS = 256;
+/** S3's own most per listing request. */
+const MAX_PAGE_SIZE = 1000;
 
 /** S3 answers a missing key with NoSuchKey (GET) or a bare 404 NotFound (HEAD). */
 function isMissing(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** An abort of a multipart upload that is already gone (aborted, completed) has nothing left to do. */
+function isUploadGone(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchUpload' || e?.$metadata?.httpStatusCode === 404;
 }
 
 /** Builds the client for S3-compatible servers (MinIO, Ceph RGW, s3rver) as well as AWS. */
@@ -146,6 +166,82 @@ export class S3StorageProvider extends StorageProvider {
     }
   }
 
+  async *list(options: ListOptions = {}): AsyncIterable<ListedObject[]> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: options.prefix || undefined,
+          MaxKeys: Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+          ContinuationToken: token,
+        }),
+      );
+      const objects = (page.Contents ?? []).map((o) => ({ key: o.Key!, lastModified: o.LastModified ?? new Date(0), size: o.Size ?? 0 }));
+      if (objects.length > 0) yield objects;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /**
+   * Incomplete multipart uploads (ListMultipartUploads, paged by key and upload id markers). One started before
+   * `idleSince` may still be receiving parts (a large, slow upload): its parts are listed, and it counts as idle only
+   * if none arrived since.
+   */
+  async *listPartialWrites(idleSince: Date, options: Pick<ListOptions, 'pageSize'> = {}): AsyncIterable<PartialWrite[]> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    let more = true;
+    while (more) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+          MaxUploads: Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+        }),
+      );
+      const idle: PartialWrite[] = [];
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= idleSince) continue;
+        const lastActivity = await this.lastPartAt(upload.Key, upload.UploadId, upload.Initiated);
+        if (lastActivity !== null && lastActivity < idleSince) idle.push({ id: upload.UploadId, key: upload.Key, lastActivity });
+      }
+      if (idle.length > 0) yield idle;
+      more = page.IsTruncated === true;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  async removePartialWrite(partial: PartialWrite): Promise<void> {
+    if (!partial.key) throw new DomainError(ErrorCode.Internal, `Multipart upload ${partial.id} names no key`);
+    await this.client
+      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: partial.key, UploadId: partial.id }))
+      .catch((error: unknown) => {
+        if (!isUploadGone(error)) throw error;
+      });
+  }
+
+  /** The latest of `initiated` and the upload's parts' times; null when the upload is gone meanwhile. */
+  private async lastPartAt(key: string, uploadId: string, initiated: Date): Promise<Date | null> {
+    let latest = initiated;
+    let marker: string | undefined;
+    try {
+      do {
+        const parts = await this.client.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+        );
+        for (const part of parts.Parts ?? []) if (part.LastModified && part.LastModified > latest) latest = part.LastModified;
+        marker = parts.IsTruncated ? parts.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (isUploadGone(error)) return null;
+      throw error;
+    }
+    return latest;
+  }
+
   override async presignedUrl(key: string, ttlSeconds: number, options: PresignOptions = {}): Promise<string> {
     assertStorageKey(key);
     const command = new GetObjectCommand({
@@ -168,9 +264,10 @@ export class S3StorageProvider extends StorageProvider {
   /** Aborts the multipart upload (dropping its parts) and removes any object a lost response may have left. */
   private async cleanUpFailedUpload(key: string, uploadId: string | undefined): Promise<void> {
     if (uploadId) {
-      await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-        .catch((e: Error) => this.logger.error(`Could not abort multipart upload ${uploadId} of ${key}: ${e.name} ${e.message}`));
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch((e: Error) => {
+        // Gone already: the orphan sweeper aborted it (an upload idle for ORPHAN_MIN_AGE_SECONDS).
+        if (!isUploadGone(e)) this.logger.error(`Could not abort multipart upload ${uploadId} of ${key}: ${e.name} ${e.message}`);
+      });
     }
     await this.client
       .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))

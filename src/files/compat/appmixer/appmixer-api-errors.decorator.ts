@@ -20,7 +20,7 @@ const WHEN: Record<number, string> = {
   413: 'The file (all chunks together) is larger than MAX_UPLOAD_BYTES',
   415: 'Not multipart/form-data',
   503: 'The database or storage is unavailable; retry later',
-  507: 'The storage is full',
+  507: "The storage is full (STORAGE_FULL), or the file would pass the caller's quota (QUOTA_EXCEEDED)",
 };
 
 /** Documents the error answers of a /files route in Boom's shape. */

@@ -28,6 +28,7 @@ const WHEN: Record<number, string> = {
   415: 'A form body (multipart/form-data, x-www-form-urlencoded): send the raw bytes',
   416: 'No requested range lies inside the file; Content-Range: bytes */size',
   500: 'An unexpected failure (details are logged, not returned)',
+  507: "The storage is full (STORAGE_FULL), or the file would pass the caller's quota (QUOTA_EXCEEDED)",
 };
 
 /** Documents the error answers of a /v1/file route in the filestore's shapes. */

@@ -44,7 +44,7 @@ const UPLOAD_ROUTE = applyDecorators(
   ApiHeader({
     name: 'Content-Length',
     required: false,
-    description: 'Body size; bodies over MAX_UPLOAD_BYTES get 413 before they are read',
+    description: "Body size; bodies over MAX_UPLOAD_BYTES get 413, bodies beyond the caller's quota 507, before they are read",
   }),
   ApiOkResponse({ type: HasuraFileDto, description: 'Stored (Content-Type: application/json)' }),
 );
@@ -77,7 +77,7 @@ export class HasuraFilesController {
 
   @Post()
   @UPLOAD_ROUTE
-  @ApiHasuraErrors(401, 403, 413, 415, 500)
+  @ApiHasuraErrors(401, 403, 413, 415, 500, 507)
   @ApiOperation({ summary: 'Upload a file under an id the server makes' })
   async uploadWithNewId(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.upload(req, res, principal, newFileId());
@@ -85,7 +85,7 @@ export class HasuraFilesController {
 
   @Post(':fileId')
   @UPLOAD_ROUTE
-  @ApiHasuraErrors(400, 401, 403, 409, 413, 415, 500)
+  @ApiHasuraErrors(400, 401, 403, 409, 413, 415, 500, 507)
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'Upload a file under a client-chosen id (never overwrites: a taken id is 409)' })
   async uploadWithId(
