@@ -65,5 +65,6 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
           : undefined,
     },
     log: { level: env.LOG_LEVEL ?? 'info' },
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
   };
 }

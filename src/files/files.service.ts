@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DomainError, fileNotFound, forbidden } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { newStorageKey } from '../storage/storage-key.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ByteRange, StorageProvider, StoredObject } from '../storage/storage-provider.js';
 import { FileAccess, FileAccessPolicy } from './access.js';
 import { FileMeta } from './file-meta.entity.js';
@@ -35,6 +36,7 @@ export class FilesService {
     private readonly storage: StorageProvider,
     private readonly config: AppConfig,
     private readonly access: FileAccessPolicy,
+    private readonly metrics: MetricsService,
   ) {}
 
   get maxUploadBytes(): number {
@@ -64,8 +66,15 @@ export class FilesService {
     if (input.id !== undefined && (await this.files.existsById(id))) throw idTaken(id);
 
     const storageKey = newStorageKey();
-    const stored = await this.storage.write(storageKey, input.body, { maxBytes: this.maxUploadBytes });
+    const stored = await this.storeClientBytes(storageKey, input.body);
     return this.commitStored(principal, { id, filename: input.filename, contentType: input.contentType, storageKey, stored });
+  }
+
+  /** Streams a client's bytes (a whole file or one chunk) to storage, within MAX_UPLOAD_BYTES, counted in the metrics. */
+  storeClientBytes(storageKey: string, body: Readable): Promise<StoredObject> {
+    return this.metrics.measureUpload(() =>
+      this.storage.write(storageKey, body, { maxBytes: this.maxUploadBytes, onBytes: this.metrics.uploadByteCounter }),
+    );
   }
 
   /**
@@ -121,6 +130,11 @@ export class FilesService {
   /** Opens the file's bytes (or one range of them) for a caller who may read it. */
   async openContent(file: FileMeta, range?: ByteRange): Promise<Readable> {
     return this.storage.read(file.storageKey, range);
+  }
+
+  /** Counts a download's bytes in the metrics as they stream; call once the content is piped to the response. */
+  meterDownload(content: Readable): void {
+    this.metrics.meterDownload(content);
   }
 
   /** Removes the row first (the file disappears at once), then the bytes. */

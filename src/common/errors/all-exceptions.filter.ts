@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { dialectOf } from './api-dialect.js';
 import { renderError } from './error-body.js';
 import { toApiError } from './to-api-error.js';
@@ -9,10 +10,13 @@ import { toApiError } from './to-api-error.js';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
+  constructor(private readonly metrics: MetricsService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
+    this.metrics.countError(error.code);
     if (error.status >= 500) {
       this.logger.error({ err: error.cause ?? exception, path: req.originalUrl }, `${req.method} ${req.originalUrl} failed: ${error.code}`);
     }

@@ -123,7 +123,7 @@ export class ChunkedUploadService {
 
   private async storeChunk(principal: Principal, session: UploadSession, number: number, body: Readable): Promise<UploadOutcome> {
     const storageKey = newStorageKey();
-    const stored = await this.storage.write(storageKey, body, { maxBytes: this.files.maxUploadBytes });
+    const stored = await this.files.storeClientBytes(storageKey, body);
     const chunk: UploadChunk = { number, storageKey, size: stored.size, sha256: stored.sha256 };
     const record = await this.sessions.recordChunk(session.id, chunk, this.expirySeconds, newStorageKey()).catch(async (error) => {
       await this.removeObjects([storageKey]);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { ChunkedUploadService } from './chunked-upload.service.js';
 
 /** Removes abandoned chunked uploads: once at start, then every so often (at most every 15 minutes). */
@@ -11,6 +12,7 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly uploads: ChunkedUploadService,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -27,9 +29,12 @@ export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutd
   /** One sweep; never throws (a failed sweep is retried by the next). Returns the number of uploads removed. */
   async sweep(): Promise<number> {
     try {
-      return await this.uploads.sweepExpired();
+      const removed = await this.uploads.sweepExpired();
+      this.metrics.recordSweep('expired_uploads', removed);
+      return removed;
     } catch (error) {
       this.logger.warn(`Sweeping expired uploads failed: ${String(error)}`);
+      this.metrics.recordSweepFailure('expired_uploads');
       return 0;
     }
   }
