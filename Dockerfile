@@ -13,7 +13,7 @@ RUN npx tsc -p tsconfig.build.json \
 
 FROM node:24.22.3-slim
 # UV_THREADPOOL_SIZE: every upload holds a libuv thread through its fsync; Node's default of 4 queues the rest.
-# MALLOC_*: glibc's malloc otherwise keeps freed transfer buffers in its heaps (README, Operations).
+# MALLOC_*: glibc's malloc otherwise keeps freed transfer buffers in its heaps (README, Operating).
 ENV NODE_ENV=production \
     UV_THREADPOOL_SIZE=16 \
     MALLOC_ARENA_MAX=2 \
@@ -34,5 +34,5 @@ EXPOSE 3000
 # slim image has no curl: Node's own fetch.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# --max-semi-space-size=4: V8 otherwise grows 16 MiB semi-spaces at start-up and keeps them (README, Operations).
+# --max-semi-space-size=4: V8 otherwise grows 16 MiB semi-spaces at start-up and keeps them (README, Operating).
 CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]

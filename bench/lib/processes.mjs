@@ -42,12 +42,12 @@ const EXIT_NORMALLY = `data:text/javascript,${encodeURIComponent(
   'const kill = process.kill.bind(process); process.kill = (pid, sig) => (pid === process.pid ? process.exit(0) : kill(pid, sig));',
 )}`;
 
-/** The node flags `npm start` and the Dockerfile run the service with (README, Operations). */
+/** The node flags `npm start` and the Dockerfile run the service with (README, Operating). */
 export const PRODUCTION_NODE_ARGS = ['--max-semi-space-size=4'];
 
 /**
  * The environment `npm start` and the Dockerfile give it: uploads hold libuv threads through fsync; glibc's malloc
- * settings keep it from hoarding freed transfer buffers (README, Operations). The caller's own values win.
+ * settings keep it from hoarding freed transfer buffers (README, Operating). The caller's own values win.
  */
 export const PRODUCTION_ENV = {
   UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
@@ -55,7 +55,7 @@ export const PRODUCTION_ENV = {
   MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
 };
 
-export async function startService({ dist, dataDir, databaseUrl, password, nodeArgs }) {
+export async function startService({ dist, dataDir, databaseUrl, password, nodeArgs, env: extraEnv = {} }) {
   const port = await freePort();
   const env = {
     NODE_ENV: 'production',
@@ -68,6 +68,7 @@ export async function startService({ dist, dataDir, databaseUrl, password, nodeA
     LOG_LEVEL: 'warn',
     ...PRODUCTION_ENV,
     DATABASE_URL: databaseUrl, // undefined: the embedded default, whatever the caller's environment says
+    ...extraEnv,
   };
   const args = [...PRODUCTION_NODE_ARGS, ...(nodeArgs.length ? ['--import', EXIT_NORMALLY, ...nodeArgs] : [])];
   return startNode('service', [resolve(dist, 'src/main.js')], { env, cwd: dataDir, port, readyPath: '/health', nodeArgs: args });
