@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -26,6 +27,7 @@ export class AppModule implements BeforeApplicationShutdown {
       // carry nearly all the traffic (their paths overlap no other module's).
       imports: [
         AppConfigModule.forRoot(config),
+        RedisModule,
         DatabaseModule,
         StorageModule,
         FilesModule,

@@ -4,12 +4,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config/load-config.js';
+import { auth, bodyOf, CreatedApiToken, Me, MolgenisFile, Page, Problem, User } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 const ISSUER = 'https://idp.test/realms/stowage';
 const AUDIENCE = 'stowage';
 type Key = Awaited<ReturnType<typeof generateKeyPair>>;
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A JWKS endpoint on 127.0.0.1, serving the public halves of the keys the test makes, counting fetches. */
@@ -97,7 +97,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     const me = await t
       .http()
       .get('/api/auth/me')
-      .set(bearer(await sign(rsa)))
+      .set(auth(await sign(rsa)))
       .expect(200);
     expect(me.body).toMatchObject({ username: 'idp:alice', roles: ['editor'], permissions: ['file:read', 'file:write'] });
     const viaEc = await t
@@ -105,74 +105,82 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
       .get('/api/auth/me')
       .set('x-molgenis-token', await sign(ec, { alg: 'ES256', kid: 'ec-1' }))
       .expect(200);
-    expect(viaEc.body.id).toBe(me.body.id);
+    expect(bodyOf<Me>(viaEc).id).toBe(bodyOf<Me>(me).id);
 
-    const users = await t.http().get('/api/users?limit=1000').set(bearer(t.adminToken)).expect(200);
-    expect(users.body.items).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: me.body.id, username: 'idp:alice', roles: ['editor'] })]),
+    const users = await t.http().get('/api/users?limit=1000').set(auth(t.adminToken)).expect(200);
+    expect(bodyOf<Page<User>>(users).items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: bodyOf<Me>(me).id, username: 'idp:alice', roles: ['editor'] })]),
     );
 
     // The recorded user owns what they upload; the service's own HS256 tokens keep working beside the IdP's.
     const upload = await t
       .http()
       .post('/api/files')
-      .set(bearer(await sign(rsa)))
+      .set(auth(await sign(rsa)))
       .set('Content-Type', 'text/plain')
       .send('from the idp')
       .expect(201);
-    expect(upload.body.owner).toBe(me.body.id);
-    await t.http().get(`/api/files/${upload.body.id}`).set(bearer(t.adminToken)).expect(200);
+    expect(bodyOf<MolgenisFile>(upload).owner).toBe(bodyOf<Me>(me).id);
+    await t
+      .http()
+      .get(`/api/files/${bodyOf<MolgenisFile>(upload).id}`)
+      .set(auth(t.adminToken))
+      .expect(200);
   });
 
   it('roles come from the token on every request; a viewer is told which permission is missing', async () => {
     const viewerToken = await sign(rsa, { claims: { preferred_username: 'victor', realm_access: { roles: ['viewer'] } } });
-    const res = await t.http().post('/api/files').set(bearer(viewerToken)).send(Buffer.from('x')).expect(403);
-    expect(res.body.detail).toContain("'file:write'");
+    const res = await t.http().post('/api/files').set(auth(viewerToken)).send(Buffer.from('x')).expect(403);
+    expect(bodyOf<Problem>(res).detail).toContain("'file:write'");
     const promoted = await sign(rsa, { claims: { preferred_username: 'victor', realm_access: { roles: ['editor'] } } });
-    await t.http().post('/api/files').set(bearer(promoted)).send(Buffer.from('x')).expect(201);
+    await t.http().post('/api/files').set(auth(promoted)).send(Buffer.from('x')).expect(201);
     const none = await sign(rsa, { claims: { preferred_username: 'victor', realm_access: { roles: ['uma_authorization'] } } });
-    expect((await t.http().get('/api/auth/me').set(bearer(none)).expect(200)).body.roles).toEqual([]);
-    await t.http().get('/api/files/anything').set(bearer(none)).expect(403);
+    expect(bodyOf<Me>(await t.http().get('/api/auth/me').set(auth(none)).expect(200)).roles).toEqual([]);
+    await t.http().get('/api/files/anything').set(auth(none)).expect(403);
   });
 
   it('falls back to sub for the username', async () => {
     const token = await sign(rsa, { claims: { preferred_username: undefined } });
-    expect((await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).body.username).toBe(
+    expect(bodyOf<Me>(await t.http().get('/api/auth/me').set(auth(token)).expect(200)).username).toBe(
       'idp:2b5c7a3e-0000-4000-8000-000000000001',
     );
   });
 
   it('an IdP account never becomes a local one of the same name', async () => {
     const token = await sign(rsa, { claims: { preferred_username: 'admin', realm_access: { roles: ['editor'] } } });
-    const me = await t.http().get('/api/auth/me').set(bearer(token)).expect(200);
-    expect(me.body.username).toBe('idp:admin');
-    await t.http().get('/api/users').set(bearer(token)).expect(403);
+    const me = await t.http().get('/api/auth/me').set(auth(token)).expect(200);
+    expect(bodyOf<Me>(me).username).toBe('idp:admin');
+    await t.http().get('/api/users').set(auth(token)).expect(403);
   });
 
   it('IdP users can be granted files and hold API tokens with their roles', async () => {
     const local = await t.createUser(['editor']);
     const bob = await sign(ec, { alg: 'ES256', kid: 'ec-1', claims: { preferred_username: 'bob' } });
-    await t.http().get('/api/auth/me').set(bearer(bob)).expect(200); // first sight records idp:bob
-    const file = await t.http().post('/api/files').set(bearer(local.token)).set('Content-Type', 'text/plain').send('for bob').expect(201);
-    await t.http().get(`/api/files/${file.body.id}`).set(bearer(bob)).expect(403);
+    await t.http().get('/api/auth/me').set(auth(bob)).expect(200); // first sight records idp:bob
+    const file = bodyOf<MolgenisFile>(
+      await t.http().post('/api/files').set(auth(local.token)).set('Content-Type', 'text/plain').send('for bob').expect(201),
+    );
+    await t.http().get(`/api/files/${file.id}`).set(auth(bob)).expect(403);
     await t
       .http()
-      .post(`/api/files/${file.body.id}/permissions`)
-      .set(bearer(local.token))
+      .post(`/api/files/${file.id}/permissions`)
+      .set(auth(local.token))
       .send({ username: 'idp:bob', permission: 'READ' })
       .expect(201);
-    await t.http().get(`/api/files/${file.body.id}?alt=media`).set(bearer(bob)).expect(200, 'for bob');
+    await t.http().get(`/api/files/${file.id}?alt=media`).set(auth(bob)).expect(200, 'for bob');
 
-    const apiToken = await t.http().post('/api/tokens').set(bearer(bob)).send({ description: 'bob cli' }).expect(201);
-    const me = await t.http().get('/api/auth/me').set(bearer(apiToken.body.token)).expect(200);
+    const apiToken = bodyOf<CreatedApiToken>(
+      await t.http().post('/api/tokens').set(auth(bob)).send({ description: 'bob cli' }).expect(201),
+    );
+    const me = await t.http().get('/api/auth/me').set(auth(apiToken.token)).expect(200);
     expect(me.body).toMatchObject({ username: 'idp:bob', roles: ['editor'] });
-    await t.http().get(`/api/files/${file.body.id}?alt=media`).set(bearer(apiToken.body.token)).expect(200, 'for bob');
+    await t.http().get(`/api/files/${file.id}?alt=media`).set(auth(apiToken.token)).expect(200, 'for bob');
   });
 
   describe('refuses with 401 and WWW-Authenticate: Bearer', () => {
     const expect401 = async (token: string, reason: RegExp) => {
-      const res = await t.http().get('/api/auth/me').set(bearer(token));
-      expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 401, detail: expect.stringMatching(reason) });
+      const res = await t.http().get('/api/auth/me').set(auth(token));
+      expect({ status: res.status, detail: bodyOf<Problem>(res).detail }).toEqual({ status: 401, detail: expect.stringMatching(reason) });
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="stowage", error="invalid_token", error_description="Invalid token: /);
     };
 
@@ -241,7 +249,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     await t
       .http()
       .get('/api/auth/me')
-      .set(bearer(await sign(rotated, { alg: 'ES256', kid: 'ec-2', claims: { preferred_username: 'carol' } })))
+      .set(auth(await sign(rotated, { alg: 'ES256', kid: 'ec-2', claims: { preferred_username: 'carol' } })))
       .expect(200);
     expect(jwks.fetches).toBe(before + 1);
 
@@ -255,7 +263,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
             await t
               .http()
               .get('/api/auth/me')
-              .set(bearer(await sign(stranger, { kid: `unknown-${i}-${randomBytes(3).toString('hex')}` })))
+              .set(auth(await sign(stranger, { kid: `unknown-${i}-${randomBytes(3).toString('hex')}` })))
           ).status,
       ),
     );
@@ -265,7 +273,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     await t
       .http()
       .get('/api/auth/me')
-      .set(bearer(await sign(rsa)))
+      .set(auth(await sign(rsa)))
       .expect(200);
   });
 
@@ -273,7 +281,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     await t
       .http()
       .get('/api/auth/me')
-      .set(bearer(await sign(rsa)))
+      .set(auth(await sign(rsa)))
       .expect(200); // the keys are cached
     await jwks.stop();
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the cooldown: the next unknown kid refetches
@@ -281,15 +289,15 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     const res = await t
       .http()
       .get('/api/auth/me')
-      .set(bearer(await sign(stranger, { alg: 'ES256', kid: 'ec-9' })));
-    expect({ status: res.status, detail: res.body.detail }).toEqual({
+      .set(auth(await sign(stranger, { alg: 'ES256', kid: 'ec-9' })));
+    expect({ status: res.status, detail: bodyOf<Problem>(res).detail }).toEqual({
       status: 401,
       detail: expect.stringMatching(/keys could not be fetched/),
     });
     await t
       .http()
       .get('/api/auth/me')
-      .set(bearer(await sign(rsa)))
+      .set(auth(await sign(rsa)))
       .expect(200);
   });
 
@@ -326,8 +334,8 @@ describe('without an identity provider', () => {
       .setSubject('alice')
       .setExpirationTime('5m')
       .sign(key.privateKey);
-    const res = await t.http().get('/api/auth/me').set(bearer(token)).expect(401);
+    const res = await t.http().get('/api/auth/me').set(auth(token)).expect(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
-    await t.http().get('/api/auth/me').set(bearer(t.adminToken)).expect(200);
+    await t.http().get('/api/auth/me').set(auth(t.adminToken)).expect(200);
   });
 });

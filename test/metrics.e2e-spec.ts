@@ -175,6 +175,23 @@ describe('metrics with METRICS_TOKEN', () => {
   });
 });
 
+describe('metrics under a rate limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ METRICS_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a scraper is never limited (it must see a Redis outage, not be stopped by it)', async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await t.http().get('/metrics').set(auth(TOKEN)).expect(200);
+      expect(res.headers['x-ratelimit-remaining']).toBeUndefined();
+    }
+  });
+});
+
 describe('metrics with METRICS_PORT', () => {
   let t: TestApp;
   let metricsUrl: string;

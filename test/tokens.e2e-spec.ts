@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { ApiToken, auth, bodyOf, CreatedApiToken, MolgenisFile, Page, Problem } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('API tokens (/api/tokens)', () => {
   let t: TestApp;
@@ -20,7 +19,7 @@ describe('API tokens (/api/tokens)', () => {
   });
 
   const createToken = (jwt: string, body: Record<string, unknown> = { description: 'ci job' }) =>
-    t.http().post('/api/tokens').set(bearer(jwt)).send(body);
+    t.http().post('/api/tokens').set(auth(jwt)).send(body);
 
   it('creates a token shown once, works in x-molgenis-token and Authorization: Bearer, with its owner’s permissions', async () => {
     const res = await createToken(editor.token, { description: 'nightly backup' }).expect(201);
@@ -31,94 +30,99 @@ describe('API tokens (/api/tokens)', () => {
       expiresAt: null,
       createdAt: expect.any(String),
     });
-    const secret: string = res.body.token;
+    const secret = bodyOf<CreatedApiToken>(res).token;
 
     const me = await t.http().get('/api/auth/me').set('x-molgenis-token', secret).expect(200);
     expect(me.body).toMatchObject({ id: editor.id, username: editor.username, roles: ['editor'] });
-    const upload = await t.http().post('/api/files').set(bearer(secret)).set('Content-Type', 'text/plain').send('via token').expect(201);
-    expect(upload.body.owner).toBe(editor.id);
-    await t.http().get(`/api/files/${upload.body.id}?alt=media`).set('x-molgenis-token', secret).expect(200, 'via token');
+    const upload = await t.http().post('/api/files').set(auth(secret)).set('Content-Type', 'text/plain').send('via token').expect(201);
+    expect(bodyOf<MolgenisFile>(upload).owner).toBe(editor.id);
+    await t
+      .http()
+      .get(`/api/files/${bodyOf<MolgenisFile>(upload).id}?alt=media`)
+      .set('x-molgenis-token', secret)
+      .expect(200, 'via token');
     // Only its owner's permissions: no user management.
-    const denied = await t.http().get('/api/users').set(bearer(secret)).expect(403);
-    expect(denied.body.detail).toContain("'user:manage'");
+    const denied = await t.http().get('/api/users').set(auth(secret)).expect(403);
+    expect(bodyOf<Problem>(denied).detail).toContain("'user:manage'");
 
     // Listed without the secret (nor its hash).
-    const list = await t.http().get('/api/tokens').set(bearer(editor.token)).expect(200);
+    const list = await t.http().get('/api/tokens').set(auth(editor.token)).expect(200);
     expect(list.body).toMatchObject({ total: 1, limit: 50, offset: 0 });
-    expect(list.body.items[0]).toMatchObject({ id: res.body.id, description: 'nightly backup', expiresAt: null });
-    expect(list.body.items[0].lastUsedAt).not.toBeNull();
+    const [listedToken] = bodyOf<Page<ApiToken>>(list).items;
+    expect(listedToken).toMatchObject({ id: bodyOf<CreatedApiToken>(res).id, description: 'nightly backup', expiresAt: null });
+    expect(listedToken.lastUsedAt).not.toBeNull();
     const listed = JSON.stringify(list.body);
     expect(listed).not.toContain(secret);
     expect(listed).not.toContain(createHash('sha256').update(secret).digest('hex'));
   });
 
   it('stores only the SHA-256 of the secret', async () => {
-    const res = await createToken(editor.token).expect(201);
+    const created = bodyOf<CreatedApiToken>(await createToken(editor.token).expect(201));
     // Straight from the table, through the app's own connection.
     const db = t.app.get(DataSource);
-    const rows: { token_hash: string }[] = await db.query('SELECT token_hash FROM api_tokens WHERE id = $1', [res.body.id]);
-    expect(rows[0].token_hash).toBe(createHash('sha256').update(res.body.token).digest('hex'));
-    const all: { row: string }[] = await db.query('SELECT row_to_json(api_tokens)::text AS row FROM api_tokens');
-    expect(all.map((r) => r.row).join()).not.toContain(res.body.token);
+    const rows = await db.query<{ token_hash: string }[]>('SELECT token_hash FROM api_tokens WHERE id = $1', [created.id]);
+    expect(rows[0].token_hash).toBe(createHash('sha256').update(created.token).digest('hex'));
+    const all = await db.query<{ row: string }[]>('SELECT row_to_json(api_tokens)::text AS row FROM api_tokens');
+    expect(all.map((r) => r.row).join()).not.toContain(created.token);
   });
 
   it('a viewer’s token reads but cannot upload', async () => {
-    const secret = (await createToken(viewer.token).expect(201)).body.token;
-    const res = await t.http().post('/api/files').set(bearer(secret)).send(Buffer.from('x')).expect(403);
-    expect(res.body.detail).toContain("'file:write'");
+    const secret = bodyOf<CreatedApiToken>(await createToken(viewer.token).expect(201)).token;
+    const res = await t.http().post('/api/files').set(auth(secret)).send(Buffer.from('x')).expect(403);
+    expect(bodyOf<Problem>(res).detail).toContain("'file:write'");
   });
 
   it('revoking answers 204 and the token gets 401 at once; tokens are per user', async () => {
-    const res = await createToken(editor.token).expect(201);
-    await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
+    const created = bodyOf<CreatedApiToken>(await createToken(editor.token).expect(201));
+    await t.http().get('/api/auth/me').set(auth(created.token)).expect(200);
     // Someone else's token: 404, as if it did not exist, and it keeps working.
-    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(viewer.token)).expect(404);
-    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(t.adminToken)).expect(404);
+    await t.http().delete(`/api/tokens/${created.id}`).set(auth(viewer.token)).expect(404);
+    await t.http().delete(`/api/tokens/${created.id}`).set(auth(t.adminToken)).expect(404);
     expect(
-      (await t.http().get('/api/tokens').set(bearer(viewer.token)).expect(200)).body.items.map((i: { id: string }) => i.id),
-    ).not.toContain(res.body.id);
-    await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
+      bodyOf<Page<ApiToken>>(await t.http().get('/api/tokens').set(auth(viewer.token)).expect(200)).items.map((i) => i.id),
+    ).not.toContain(created.id);
+    await t.http().get('/api/auth/me').set(auth(created.token)).expect(200);
 
-    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(editor.token)).expect(204);
-    const refused = await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(401);
+    await t.http().delete(`/api/tokens/${created.id}`).set(auth(editor.token)).expect(204);
+    const refused = await t.http().get('/api/auth/me').set(auth(created.token)).expect(401);
     expect(refused.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_token".*error_description="Invalid API token/);
-    await t.http().get('/api/auth/me').set('x-molgenis-token', res.body.token).expect(401);
-    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(editor.token)).expect(404);
-    await t.http().delete('/api/tokens/not-a-uuid').set(bearer(editor.token)).expect(404);
+    await t.http().get('/api/auth/me').set('x-molgenis-token', created.token).expect(401);
+    await t.http().delete(`/api/tokens/${created.id}`).set(auth(editor.token)).expect(404);
+    await t.http().delete('/api/tokens/not-a-uuid').set(auth(editor.token)).expect(404);
   });
 
   it('a token can revoke itself', async () => {
-    const res = await createToken(editor.token).expect(201);
-    await t.http().delete(`/api/tokens/${res.body.id}`).set(bearer(res.body.token)).expect(204);
-    await t.http().get('/api/tokens').set(bearer(res.body.token)).expect(401);
+    const created = bodyOf<CreatedApiToken>(await createToken(editor.token).expect(201));
+    await t.http().delete(`/api/tokens/${created.id}`).set(auth(created.token)).expect(204);
+    await t.http().get('/api/tokens').set(auth(created.token)).expect(401);
   });
 
   it('honours expiresAt', async () => {
     const expiresAt = new Date(Date.now() + 1500).toISOString();
-    const res = await createToken(editor.token, { description: 'short', expiresAt }).expect(201);
-    expect(res.body.expiresAt).toBe(expiresAt);
-    await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200);
+    const created = bodyOf<CreatedApiToken>(await createToken(editor.token, { description: 'short', expiresAt }).expect(201));
+    expect(created.expiresAt).toBe(expiresAt);
+    await t.http().get('/api/auth/me').set(auth(created.token)).expect(200);
     await new Promise((resolve) => setTimeout(resolve, 1700));
-    const expired = await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(401);
-    expect(expired.body.detail).toMatch(/expired/);
+    const expired = await t.http().get('/api/auth/me').set(auth(created.token)).expect(401);
+    expect(bodyOf<Problem>(expired).detail).toMatch(/expired/);
   });
 
   it('is refused once its owner is deleted', async () => {
     const doomed = await t.createUser(['editor']);
-    const secret = (await createToken(doomed.token).expect(201)).body.token;
-    await t.http().get('/api/auth/me').set(bearer(secret)).expect(200);
-    await t.http().delete(`/api/users/${doomed.id}`).set(bearer(t.adminToken)).expect(204);
-    await t.http().get('/api/auth/me').set(bearer(secret)).expect(401);
+    const secret = bodyOf<CreatedApiToken>(await createToken(doomed.token).expect(201)).token;
+    await t.http().get('/api/auth/me').set(auth(secret)).expect(200);
+    await t.http().delete(`/api/users/${doomed.id}`).set(auth(t.adminToken)).expect(204);
+    await t.http().get('/api/auth/me').set(auth(secret)).expect(401);
   });
 
   it('refuses unknown and malformed tokens with 401', async () => {
     const unknown = await t
       .http()
       .get('/api/auth/me')
-      .set(bearer('stw_' + 'A'.repeat(43)))
+      .set(auth('stw_' + 'A'.repeat(43)))
       .expect(401);
     expect(unknown.headers['www-authenticate']).toMatch(/^Bearer /);
-    await t.http().get('/api/auth/me').set(bearer('stw_')).expect(401);
+    await t.http().get('/api/auth/me').set(auth('stw_')).expect(401);
     await t.http().get('/api/auth/me').set('x-molgenis-token', 'not-a-token').expect(401);
   });
 
@@ -128,9 +132,9 @@ describe('API tokens (/api/tokens)', () => {
     await createToken(editor.token, { description: 'x'.repeat(256) }).expect(400);
     await createToken(editor.token, { description: 'x', expiresAt: 'tomorrow' }).expect(400);
     const past = await createToken(editor.token, { description: 'x', expiresAt: '2001-01-01T00:00:00Z' }).expect(400);
-    expect(past.body.detail).toMatch(/future/);
+    expect(bodyOf<Problem>(past).detail).toMatch(/future/);
     await createToken(editor.token, { description: 'x', secret: 'mine' }).expect(400);
-    await t.http().get('/api/tokens?limit=0').set(bearer(editor.token)).expect(400);
+    await t.http().get('/api/tokens?limit=0').set(auth(editor.token)).expect(400);
   });
 
   it('answers 401 without credentials, with WWW-Authenticate: Bearer', async () => {

@@ -4,6 +4,8 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { RateLimitGuard } from '../throttle/rate-limit.guard.js';
+import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -23,6 +25,7 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
 @Module({
   imports: [
     UsersModule,
+    ThrottleModule,
     PassportModule,
     TypeOrmModule.forFeature([ApiToken]),
     JwtModule.registerAsync({
@@ -44,8 +47,9 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
     IdpTokenVerifier,
     IdpJwtStrategy,
     HasuraHeadersAuthenticator,
-    // Order matters: who you are, then what you may do.
+    // Order matters: who you are, how much you may ask (per user, so after the JWT guard), then what you may do.
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },
   ],
 })

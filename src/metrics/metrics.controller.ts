@@ -1,5 +1,6 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../auth/decorators/auth.decorators.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
@@ -7,6 +8,8 @@ import { MetricsTokenGuard } from './metrics-token.guard.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('operations')
+// Never rate limited: a scrape must still work while Redis (the limits' store) is away, when it matters most.
+@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

@@ -12,7 +12,9 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { bodyOf, TokenResponse, User } from './http.js';
 import { startS3Server } from './s3-server.js';
+import { testLogger } from './test-logger.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password' };
 
@@ -62,6 +64,9 @@ export interface TestEnvOptions {
   realDatabase?: boolean;
 }
 
+/** The Redis for tests of shared counters: the machine's, unless TEST_REDIS_URL names another. */
+export const testRedisUrl = (): string => process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** The PostgreSQL server for tests that need one shared by several instances. */
 export const realPostgresServerUrl = (): string =>
   process.env.TEST_DATABASE_URL ?? process.env.TEST_PG_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -95,6 +100,9 @@ export async function prepareTestEnv(overrides: Record<string, string | undefine
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    // Redis is shared by every test (and helper) on the machine: each test env keeps its keys apart. Only used
+    // where a test sets REDIS_URL (testRedisUrl()).
+    REDIS_KEY_PREFIX: `stowage-test-${randomBytes(6).toString('hex')}:`,
     STORAGE_DRIVER: process.env.TEST_STORAGE_DRIVER,
     S3_ENDPOINT: process.env.S3_ENDPOINT,
     S3_BUCKET: process.env.S3_BUCKET,
@@ -115,7 +123,7 @@ export async function prepareTestEnv(overrides: Record<string, string | undefine
   if (driver === 's3' && !(overrides.S3_ENDPOINT ?? env.S3_ENDPOINT)) {
     const s3 = await startS3Server(`stowage-${randomBytes(4).toString('hex')}`);
     Object.assign(env, s3.env);
-    stopS3 = s3.close;
+    stopS3 = () => s3.close();
   }
   const merged = { ...env, ...overrides };
   return {
@@ -135,7 +143,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
     abortOnError: false,
-    logger: (testEnv.env.LOG_LEVEL ?? 'warn') === 'silent' ? false : ['error', 'warn'],
+    logger: (testEnv.env.LOG_LEVEL ?? 'warn') === 'silent' ? false : testLogger,
   });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
@@ -146,7 +154,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
   const login = async (username: string, password: string) => {
     const res = await http().post('/api/auth/login').send({ username, password });
     if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${res.text}`);
-    return res.body.token as string;
+    return bodyOf<TokenResponse>(res).token;
   };
   const adminToken = await login(ADMIN.username, ADMIN.password);
   let closed = false;
@@ -169,7 +177,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
       const password = 'password-' + randomBytes(4).toString('hex');
       const res = await http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password, roles });
       if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
-      return { id: res.body.id, username, password, token: await login(username, password) };
+      return { id: bodyOf<User>(res).id, username, password, token: await login(username, password) };
     },
     testEnv,
     async restart() {
