@@ -1,19 +1,19 @@
 # syntax=docker/dockerfile:1
-# Stowage: build with the dev dependencies, run with production dependencies only, as the unprivileged `node` user.
+# Stowage: built with the dev dependencies, run with the production ones only, as the unprivileged `node` user.
+# Node 24 LTS, pinned to the release CI's Node 24 leg tests (.ci/run); bump both together.
 
-FROM node:20-slim AS build
+FROM node:24.22.3-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json \
- && npm prune --omit=dev
+ && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-slim
+FROM node:24.22.3-slim
 # UV_THREADPOOL_SIZE: every upload holds a libuv thread through its fsync; Node's default of 4 queues the rest.
-# MALLOC_*: glibc's malloc otherwise keeps freed transfer buffers in its heaps (1 GiB through S3: peak RSS
-# ~200 -> ~177 MiB; README, Operations).
+# MALLOC_*: glibc's malloc otherwise keeps freed transfer buffers in its heaps (README, Operating).
 ENV NODE_ENV=production \
     UV_THREADPOOL_SIZE=16 \
     MALLOC_ARENA_MAX=2 \
@@ -22,6 +22,7 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/data
 WORKDIR /app
+# Owned by root, read-only to the service: the process can change nothing but DATA_DIR.
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -29,8 +30,9 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
+# Readiness, not liveness: healthy only while the instance can serve (compose starts nginx once replicas are). The
+# slim image has no curl: Node's own fetch.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# --max-semi-space-size=4: V8 otherwise grows 16 MiB semi-spaces at start-up and keeps them; capped, RSS at rest
-# and through large transfers is ~20 MiB lower, throughput unchanged within noise (README, Operations).
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# --max-semi-space-size=4: V8 otherwise grows 16 MiB semi-spaces at start-up and keeps them (README, Operating).
 CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]

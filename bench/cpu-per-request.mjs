@@ -1,9 +1,10 @@
 // CPU time per request: the steadier figure on a shared machine. Requests/s move with whatever else runs; the CPU
 // a process spends per answered request moves much less, so two builds can be compared while others work.
 //
-//   node bench/cpu-per-request.mjs [--only upload4k,meta] [--rounds 3] [--duration 5] [distDir ...]
+//   node bench/cpu-per-request.mjs [--only upload4k,meta] [--rounds 3] [--duration 5] [distDir[,VAR=value...] ...]
 //
-// Each given build (default: dist) runs as the service beside the floor and the framework floor; builds are
+// Each given build (default: dist; `dist,METRICS_TOKEN=...` adds variables to its environment, so one build can be
+// compared with itself configured otherwise) runs as the service beside the floor and the framework floor; builds are
 // measured in turn, round after round. Per run it prints requests/s and, per answered request, the CPU (user +
 // system, from /proc) of the whole process, of its main thread alone, and of the PostgreSQL processes on the
 // machine (the embedded database's, plus whatever else runs: a rough figure). BENCH_NODE_ARGS: extra node flags for
@@ -28,9 +29,17 @@ function parse(argv) {
     if (argv[i] === '--only') options.only = argv[++i].split(',');
     else if (argv[i] === '--rounds') options.rounds = Number(argv[++i]);
     else if (argv[i] === '--duration') options.duration = Number(argv[++i]);
-    else options.dists.push(resolve(argv[i]));
+    else options.dists.push(argv[i]);
   }
   if (!options.dists.length) options.dists.push(resolve(benchDir, '..', 'dist'));
+  options.dists = options.dists.map((spec) => {
+    const [dir, ...vars] = spec.split(',');
+    return {
+      label: spec,
+      dir: resolve(dir),
+      env: Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)])),
+    };
+  });
   return options;
 }
 
@@ -97,7 +106,8 @@ async function runBuild(dist, options, figures) {
   const sides = {};
   try {
     sides.service = await startService({
-      dist,
+      dist: dist.dir,
+      env: dist.env,
       dataDir: join(scratch, 'service'),
       password,
       nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
@@ -110,7 +120,7 @@ async function runBuild(dist, options, figures) {
     for (const scenario of options.only) {
       for (const target of all[scenario]) await load(`${scenario} warm-up ${target.name}`, { ...target.request, duration: 2 });
       for (const target of all[scenario]) {
-        const key = `${scenario} ${target.name} ${target.name === 'service' ? dist : ''}`.trim();
+        const key = `${scenario} ${target.name} ${target.name === 'service' ? dist.label : ''}`.trim();
         const m = await measure(key, target.pid, target.request, options.duration);
         (figures[key] ??= []).push(m);
         log(

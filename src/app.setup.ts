@@ -6,6 +6,8 @@ import express, { NextFunction, Request, Response } from 'express';
 import { ProblemDto } from './common/openapi/api-errors.decorator.js';
 import { badRequest } from './common/errors/domain-error.js';
 import { AppConfig } from './config/app-config.js';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { documentRateLimits } from './throttle/rate-limit.openapi.js';
 
 const isTusRoute = (req: Request): boolean => req.path === '/api/uploads' || req.path.startsWith('/api/uploads/');
@@ -21,6 +23,9 @@ const hasBody = (req: Request): boolean => req.headers['transfer-encoding'] !== 
 
 /** Everything main.ts and the e2e tests share about how the HTTP app is put together. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
+  // First, so that every request is counted and timed; not installed at all when metrics are off.
+  const metrics = app.get(MetricsService);
+  if (metrics.enabled) app.use(httpMetricsMiddleware(metrics));
   const json = express.json({ limit: config.http.jsonBodyLimit });
   // Body parsing is off in NestFactory.create: JSON is parsed here for every route but the raw uploads.
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -69,12 +69,13 @@ describe('RATE_LIMIT_PER_MINUTE in memory (no REDIS_URL)', () => {
     expect((await anonymous(t, '203.0.113.11').expect(400)).headers['x-ratelimit-remaining']).toBe('5');
   });
 
-  it('documents 429 (and 503 for the Redis store) on every route but /health', async () => {
+  it('documents 429 (and 503 for the Redis store) on every route but /health and /metrics', async () => {
     const doc = await t.http().get('/api/docs-json').expect(200);
     const { paths } = doc.body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(paths['/health'].get.responses['429']).toBeUndefined();
+    expect(paths['/metrics'].get.responses['429']).toBeUndefined();
     for (const [path, item] of Object.entries(paths)) {
-      if (path === '/health' || path.startsWith('/health/')) continue;
+      if (path === '/health' || path.startsWith('/health/') || path === '/metrics') continue;
       for (const operation of Object.values(item)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['429', '503']));
     }
   });

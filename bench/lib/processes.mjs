@@ -42,12 +42,12 @@ const EXIT_NORMALLY = `data:text/javascript,${encodeURIComponent(
   'const kill = process.kill.bind(process); process.kill = (pid, sig) => (pid === process.pid ? process.exit(0) : kill(pid, sig));',
 )}`;
 
-/** The node flags `npm start` and the Dockerfile run the service with (README, Operations). */
+/** The node flags `npm start` and the Dockerfile run the service with (README, Operating). */
 export const PRODUCTION_NODE_ARGS = ['--max-semi-space-size=4'];
 
 /**
  * The environment `npm start` and the Dockerfile give it: uploads hold libuv threads through fsync; glibc's malloc
- * settings keep it from hoarding freed transfer buffers (README, Operations). The caller's own values win.
+ * settings keep it from hoarding freed transfer buffers (README, Operating). The caller's own values win.
  */
 export const PRODUCTION_ENV = {
   UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',

@@ -84,4 +84,9 @@ export abstract class AppConfig {
     passwordHashMaxWaiting: number;
   };
   abstract readonly log: { level: string };
+  /**
+   * Prometheus metrics, off unless one is set: `token` guards GET /metrics on the main port (Bearer), `port` opens a
+   * second, unauthenticated server serving only /metrics.
+   */
+  abstract readonly metrics: { token?: string; port?: number };
 }

@@ -205,6 +205,19 @@ export class EnvironmentVariables {
   @IsBoolean()
   STORAGE_PRESIGNED_DOWNLOADS?: boolean;
 
+  /** GET /metrics on the main port, for callers sending `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'METRICS_TOKEN must be 16-256 printable ASCII characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /** A second HTTP server on this port serving only GET /metrics, unauthenticated (for a private network). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'METRICS_PORT must be a port number (1-65535)' })
+  @Min(1, { message: 'METRICS_PORT must be a port number (1-65535)' })
+  @Max(65535, { message: 'METRICS_PORT must be a port number (1-65535)' })
+  METRICS_PORT?: number;
+
   /** Counters shared by every instance (rate limits, failed logins) live there; unset: in each process. */
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)' })
@@ -273,6 +286,9 @@ export function validateEnv(raw: Record<string, string | undefined>): Environmen
   // Rules between variables, which decorators on one property do not express.
   if (env.STORAGE_PRESIGNED_DOWNLOADS === true && env.STORAGE_DRIVER !== 's3') {
     lines.push('  STORAGE_PRESIGNED_DOWNLOADS: needs STORAGE_DRIVER=s3 (local files cannot be presigned)');
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT === (env.PORT ?? 3000)) {
+    lines.push('  METRICS_PORT: must differ from PORT (it is a second server, serving only /metrics)');
   }
   if (lines.length > 0) {
     throw new ConfigValidationError(`Invalid configuration:\n${lines.join('\n')}`);

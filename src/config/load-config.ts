@@ -76,5 +76,6 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       passwordHashMaxWaiting: env.PASSWORD_HASH_MAX_WAITING ?? 32,
     },
     log: { level: env.LOG_LEVEL ?? 'info' },
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
   };
 }

@@ -7,6 +7,7 @@ import { DomainError, fileNotFound, forbidden } from '../common/errors/domain-er
 import { ErrorCode } from '../common/errors/error-code.js';
 import { newStorageKey } from '../storage/storage-key.js';
 import { QuotaService } from '../users/quotas/quota.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ByteRange, StorageProvider, StoredObject } from '../storage/storage-provider.js';
 import { FileAccess, FileAccessPolicy } from './access.js';
 import { FileMeta } from './file-meta.entity.js';
@@ -38,6 +39,7 @@ export class FilesService {
     private readonly config: AppConfig,
     private readonly access: FileAccessPolicy,
     private readonly quotas: QuotaService,
+    private readonly metrics: MetricsService,
   ) {}
 
   get maxUploadBytes(): number {
@@ -69,10 +71,18 @@ export class FilesService {
     // Before a byte is read: a declared size that cannot fit is refused now; otherwise the write stops at the quota.
     const allowance = await beforeReading(input.body, this.quotas.assertCanStore(principal, { declaredBytes: input.declaredSize }));
     const storageKey = newStorageKey();
-    const stored = await this.storage.write(storageKey, input.body, { maxBytes: allowance.cap(this.maxUploadBytes) }).catch((error) => {
+    const stored = await this.storeClientBytes(storageKey, input.body, allowance.cap(this.maxUploadBytes)).catch((error) => {
       throw allowance.translate(error);
     });
     return this.commitStored(principal, { id, filename: input.filename, contentType: input.contentType, storageKey, stored });
+  }
+
+  /**
+   * Streams a client's bytes (a whole file or one chunk) to storage, within `maxBytes` (MAX_UPLOAD_BYTES, or less when
+   * a quota is tighter), counted in the metrics.
+   */
+  storeClientBytes(storageKey: string, body: Readable, maxBytes = this.maxUploadBytes): Promise<StoredObject> {
+    return this.metrics.measureUpload(() => this.storage.write(storageKey, body, { maxBytes, onBytes: this.metrics.uploadByteCounter }));
   }
 
   /**
@@ -137,6 +147,11 @@ export class FilesService {
   /** Opens the file's bytes (or one range of them) for a caller who may read it. */
   async openContent(file: FileMeta, range?: ByteRange): Promise<Readable> {
     return this.storage.read(file.storageKey, range);
+  }
+
+  /** Counts a download's bytes in the metrics as they stream; call once the content is piped to the response. */
+  meterDownload(content: Readable): void {
+    this.metrics.meterDownload(content);
   }
 
   /** Removes the row first (the file disappears at once), then the bytes. */

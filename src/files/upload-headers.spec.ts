@@ -42,6 +42,14 @@ describe('upload headers', () => {
     expect(decodeFilename('a'.repeat(5000))).toHaveLength(1024);
   });
 
+  it('caps filenames at 2,048 bytes of UTF-8 too, cutting between whole characters', () => {
+    const cjk = decodeFilename(encodeURIComponent('\u4e00'.repeat(1024)));
+    expect(cjk).toBe('\u4e00'.repeat(682));
+    const emoji = decodeFilename(encodeURIComponent('\u{1f600}'.repeat(600)));
+    expect(emoji).toBe('\u{1f600}'.repeat(512));
+    expect(Buffer.byteLength(decodeFilename('\u00e9'.repeat(1024)))).toBe(2048);
+  });
+
   it('parses Content-Length strictly', () => {
     expect(parseContentLength(undefined)).toBeUndefined();
     expect(parseContentLength('42')).toBe(42);

@@ -3,6 +3,9 @@
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 export const DEFAULT_FILENAME = 'unknown';
 const MAX_FILENAME_LENGTH = 1024;
+// PostgreSQL refuses btree index entries over 2,704 bytes (file_meta_owner_filename_idx): 1,024 CJK characters are
+// 3,072 bytes of UTF-8, and were a 500.
+const MAX_FILENAME_BYTES = 2048;
 
 // RFC 9110 media type: token "/" token, then parameters.
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
@@ -55,7 +58,20 @@ export function sanitizeFilename(name: string): string {
     // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .trim();
-  return clean === '' ? DEFAULT_FILENAME : clean.slice(0, MAX_FILENAME_LENGTH);
+  return clean === '' ? DEFAULT_FILENAME : withinBytes(clean.slice(0, MAX_FILENAME_LENGTH), MAX_FILENAME_BYTES);
+}
+
+/** The longest prefix of whole characters whose UTF-8 fits in `max` bytes. */
+function withinBytes(name: string, max: number): string {
+  if (Buffer.byteLength(name) <= max) return name;
+  let bytes = 0;
+  let end = 0;
+  for (const char of name) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > max) break;
+    end += char.length;
+  }
+  return name.slice(0, end);
 }
 
 /** Content-Length as a number, or undefined when absent (chunked bodies); NaN when it is garbage. */

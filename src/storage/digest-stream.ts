@@ -10,11 +10,15 @@ export class Digest {
   private readonly md5: Hash = createHash('md5');
   private bytesSeen = 0;
 
-  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly onBytes?: (bytes: number) => void,
+  ) {}
 
   /** Throws PAYLOAD_TOO_LARGE once the bytes seen pass the limit. */
   update(chunk: Buffer): void {
     this.bytesSeen += chunk.length;
+    this.onBytes?.(chunk.length);
     if (this.bytesSeen > this.maxBytes)
       throw new DomainError(ErrorCode.PayloadTooLarge, `The file is larger than the limit of ${this.maxBytes} bytes.`);
     this.sha256.update(chunk);
@@ -32,9 +36,9 @@ export class DigestStream extends Transform {
   // Nothing here may be called `size`: an SDK that finds `Body.size` takes it for the body's total length.
   private readonly digest: Digest;
 
-  constructor(maxBytes?: number) {
+  constructor(maxBytes?: number, onBytes?: (bytes: number) => void) {
     super();
-    this.digest = new Digest(maxBytes);
+    this.digest = new Digest(maxBytes, onBytes);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

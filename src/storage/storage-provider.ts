@@ -16,6 +16,8 @@ export interface ByteRange {
 export interface WriteOptions {
   /** The write fails with PAYLOAD_TOO_LARGE (and leaves nothing behind) once the body passes this. */
   maxBytes?: number;
+  /** Told the size of every chunk as it streams in (metrics of bytes received). */
+  onBytes?: (bytes: number) => void;
 }
 
 /** Response headers a presigned download URL makes the object store send. */

@@ -25,14 +25,14 @@ const TOO_MANY = {
 const STORE_DOWN = 'RATE_LIMIT_STORE_UNAVAILABLE: with REDIS_URL, Redis is out of reach; retry after Retry-After';
 
 /**
- * The global rate-limit guard can answer any route (but the exempt health check) with 429, and with 503 while its
+ * The global rate-limit guard can answer any route (but the exempt health check and metrics) with 429, and with 503 while its
  * Redis is away: added here to every operation, in the error shape of the operation's dialect, rather than on each
  * controller method.
  */
 export function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    // HealthController is exempt (@SkipThrottle), whatever probes it gains.
-    if (path === '/health' || path.startsWith('/health/')) continue;
+    // HealthController is exempt (@SkipThrottle), whatever probes it gains; so is MetricsController.
+    if (path === '/health' || path.startsWith('/health/') || path === '/metrics') continue;
     const content = ERROR_CONTENT[dialectOf(path)];
     for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
       const operation = item[method];

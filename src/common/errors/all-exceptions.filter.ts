@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { dialectOf } from './api-dialect.js';
 import { DomainError } from './domain-error.js';
 import { ErrorCode } from './error-code.js';
@@ -11,10 +12,13 @@ import { toApiError } from './to-api-error.js';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
+  constructor(private readonly metrics: MetricsService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
+    this.metrics.countError(error.code);
     // A 507 for a quota is the caller's limit, not a fault here: the quota service logs the refusal.
     if (error.status >= 500 && error.code !== ErrorCode.QuotaExceeded) {
       // A refusal of ours with Retry-After (busy, a dependency away) says all in one line; anything else logs its stack.

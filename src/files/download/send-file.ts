@@ -70,7 +70,9 @@ export async function sendFile(
     res.end();
     return;
   }
-  await pipeline(content, res).catch((error: NodeJS.ErrnoException) => {
+  const sent = pipeline(content, res);
+  files.meterDownload(content);
+  await sent.catch((error: NodeJS.ErrnoException) => {
     // The client went away mid-download: nothing to answer, nothing to log as a failure of ours.
     if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
   });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 import { withAdvisoryLock } from '../../database/advisory-lock.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { isStorageKey } from '../../storage/storage-key.js';
 import { StorageProvider } from '../../storage/storage-provider.js';
 import { ChunkedUploadService } from '../uploads/chunked-upload.service.js';
@@ -47,6 +48,7 @@ export class OrphanSweeper implements OnApplicationBootstrap, BeforeApplicationS
     private readonly stats: SweepStats,
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   private get minAgeMs(): number {
@@ -99,7 +101,17 @@ export class OrphanSweeper implements OnApplicationBootstrap, BeforeApplicationS
     if (outcome === 'skipped') this.logger.debug('Orphan sweep skipped: another instance is sweeping');
     else this.logger.log(`Orphan sweep ${outcome}: removed ${JSON.stringify(removed)}`);
     this.stats.recordSweep(report);
+    this.recordMetrics(report);
     return report;
+  }
+
+  /** Each kind the sweep removes is a sweeper of its own in the metrics (`stowage_sweeps_total{kind}`). */
+  private recordMetrics(report: SweepReport): void {
+    for (const [kind, removed] of Object.entries(report.removed)) {
+      const label = `orphan_${kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+      if (report.outcome === 'swept') this.metrics.recordSweep(label, removed);
+      else if (report.outcome === 'failed') this.metrics.recordSweepFailure(label);
+    }
   }
 
   private async sweepLocked(removed: Removed): Promise<void> {

@@ -1,3 +1,5 @@
+import { loadConfig } from '../../config/load-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { describe, expect, it } from '@jest/globals';
 import { DataStore, Upload } from '@tus/server';
 import { createHash, randomBytes } from 'node:crypto';
@@ -76,7 +78,7 @@ function setUp(size: number) {
     createdAt: new Date(),
     expiresAt: new Date(Date.now() + 60_000),
   });
-  const store = new StowageTusStore(backend, uploads as unknown as TusUploadsService, 60_000);
+  const store = new StowageTusStore(backend, uploads as unknown as TusUploadsService, 60_000, new MetricsService(loadConfig({})));
   const request: TusRequestContext = { principal: new Principal('u1', 'someone', ['editor']) };
   const write = (bytes: Buffer, offset: number) =>
     tusRequests.run(request, () => store.write(Readable.from([bytes]), 'a'.repeat(32), offset));

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataStore, Upload } from '@tus/server';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { Digest } from '../../storage/digest-stream.js';
 import { StoredObject } from '../../storage/storage-provider.js';
 import { TusBackend } from './tus-backend.js';
@@ -36,6 +37,7 @@ export class StowageTusStore extends DataStore {
     private readonly backend: TusBackend,
     private readonly uploads: TusUploadsService,
     private readonly expiryMs: number,
+    private readonly metrics: MetricsService,
   ) {
     super();
     // No creation-defer-length: Upload-Length is needed up front, for the size limit and for quotas. No checksum
@@ -73,9 +75,20 @@ export class StowageTusStore extends DataStore {
       return row.size;
     }
     const running = this.runningDigest(id, offset);
+    const countBytes = this.metrics.uploadByteCounter;
+    const body =
+      running || countBytes
+        ? observed(stream, (chunk) => {
+            if (running) {
+              running.digest.update(chunk);
+              running.offset += chunk.length;
+            }
+            countBytes?.(chunk.length);
+          })
+        : stream;
     let newOffset: number;
     try {
-      newOffset = await this.backend.store.write(running ? hashed(stream, running) : stream, id, offset);
+      newOffset = await this.metrics.measureUpload(() => this.backend.store.write(body, id, offset));
     } catch (error) {
       this.digests.delete(id);
       throw error;
@@ -155,11 +168,11 @@ function asComplete(row: TusUpload): Upload {
 }
 
 /** `stream`, hashed into `running` as the store consumes it; `running.offset` counts what passed. */
-function hashed(stream: Readable, running: RunningDigest): Readable {
+/** The body, each chunk shown to `see` (the running digest, the byte counter) on its way to the store. */
+function observed(stream: Readable, see: (chunk: Buffer) => void): Readable {
   const through = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      running.digest.update(chunk);
-      running.offset += chunk.length;
+      see(chunk);
       callback(null, chunk);
     },
   });

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { toApiError } from '../../common/errors/to-api-error.js';
 import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { newStorageKey } from '../../storage/storage-key.js';
 import { PgAdvisoryLocker } from './pg-advisory-locker.js';
 import { StowageTusStore } from './stowage-tus-store.js';
@@ -25,10 +26,10 @@ export class TusServer {
   private readonly logger = new Logger(TusServer.name);
   private readonly server: Server;
 
-  constructor(backend: TusBackend, uploads: TusUploadsService, locker: PgAdvisoryLocker, config: AppConfig) {
+  constructor(backend: TusBackend, uploads: TusUploadsService, locker: PgAdvisoryLocker, config: AppConfig, metrics: MetricsService) {
     this.server = new Server({
       path: UPLOADS_PATH,
-      datastore: new StowageTusStore(backend, uploads, config.uploads.expirySeconds * 1000),
+      datastore: new StowageTusStore(backend, uploads, config.uploads.expirySeconds * 1000, metrics),
       locker,
       // Resolved by clients against the URL they posted to: right behind any proxy, with no host to trust.
       relativeLocation: true,

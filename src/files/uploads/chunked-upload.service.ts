@@ -134,7 +134,7 @@ export class ChunkedUploadService {
       this.quotas.assertCanStore(principal, { pendingBytes: () => this.sessions.bytesReceived(session.id) }),
     );
     const storageKey = newStorageKey();
-    const stored = await this.storage.write(storageKey, body, { maxBytes: allowance.cap(this.files.maxUploadBytes) }).catch((error) => {
+    const stored = await this.files.storeClientBytes(storageKey, body, allowance.cap(this.files.maxUploadBytes)).catch((error) => {
       throw allowance.translate(error);
     });
     const chunk: UploadChunk = { number, storageKey, size: stored.size, sha256: stored.sha256 };

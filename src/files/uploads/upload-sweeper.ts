@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../../config/app-config.js';
 import { SweepStats } from '../orphans/sweep-stats.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { ChunkedUploadService } from './chunked-upload.service.js';
 
 /**
@@ -18,6 +19,7 @@ export class UploadSweeper implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
     private readonly stats: SweepStats,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -32,9 +34,11 @@ export class UploadSweeper implements OnApplicationBootstrap {
     try {
       const removed = await this.uploads.sweepExpired();
       this.stats.countRemoved({ uploadSessions: removed });
+      this.metrics.recordSweep('expired_uploads', removed);
       return removed;
     } catch (error) {
       this.logger.warn(`Sweeping expired uploads failed: ${String(error)}`);
+      this.metrics.recordSweepFailure('expired_uploads');
       return 0;
     }
   }

@@ -61,7 +61,7 @@ export class LocalStorageProvider extends StorageProvider {
   async write(key: string, body: Readable, options: WriteOptions = {}): Promise<StoredObject> {
     const target = this.pathOf(key);
     const temp = join(this.root, 'tmp', `${randomUUID()}.part`);
-    const digest = new Digest(options.maxBytes);
+    const digest = new Digest(options.maxBytes, options.onBytes);
     try {
       await writeDurably(temp, body, digest);
       await this.publish(temp, target);

@@ -120,7 +120,7 @@ export class S3StorageProvider extends StorageProvider {
 
   async write(key: string, body: Readable, options: WriteOptions = {}): Promise<StoredObject> {
     assertStorageKey(key);
-    const digest = new DigestStream(options.maxBytes);
+    const digest = new DigestStream(options.maxBytes, options.onBytes);
     // pipeline (not pipe) so a client abort on `body` errors `digest`, which fails the upload.
     pipeline(body, digest, () => undefined);
     const parts = this.partsFor(options.maxBytes);
