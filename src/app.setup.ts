@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { ProblemDto } from './common/openapi/api-errors.decorator.js';
+import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
 import { badRequest } from './common/errors/domain-error.js';
 import { AppConfig } from './config/app-config.js';
 
@@ -74,6 +75,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
       .build(),
     { extraModels: [ProblemDto] },
   );
+  if (config.identityProvider) documentIdentityProviderOutage(document);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

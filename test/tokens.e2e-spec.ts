@@ -28,6 +28,7 @@ describe('API tokens (/api/tokens)', () => {
       id: expect.any(String),
       token: expect.stringMatching(/^stw_[A-Za-z0-9_-]{43}$/),
       description: 'nightly backup',
+      scopes: ['files:read', 'files:write'],
       expiresAt: null,
       createdAt: expect.any(String),
     });
@@ -131,6 +132,83 @@ describe('API tokens (/api/tokens)', () => {
     expect(past.body.detail).toMatch(/future/);
     await createToken(editor.token, { description: 'x', secret: 'mine' }).expect(400);
     await t.http().get('/api/tokens?limit=0').set(bearer(editor.token)).expect(400);
+  });
+
+  describe('scopes', () => {
+    const secretOf = async (jwt: string, scopes?: string[]) =>
+      (await createToken(jwt, { description: 'scoped', ...(scopes ? { scopes } : {}) }).expect(201)).body.token as string;
+
+    it('default to files:read and files:write, shown at creation, in the listing and (effective) in /api/auth/me', async () => {
+      const res = await createToken(t.adminToken, { description: 'admin default' }).expect(201);
+      expect(res.body.scopes).toEqual(['files:read', 'files:write']);
+      const list = await t.http().get('/api/tokens').set(bearer(t.adminToken)).expect(200);
+      expect(list.body.items.find((item: { id: string }) => item.id === res.body.id).scopes).toEqual(['files:read', 'files:write']);
+      expect((await t.http().get('/api/auth/me').set(bearer(res.body.token)).expect(200)).body.scopes).toEqual([
+        'files:read',
+        'files:write',
+      ]);
+      // Login tokens are not scoped: they carry the user's roles.
+      expect((await t.http().get('/api/auth/me').set(bearer(t.adminToken)).expect(200)).body.scopes).toBeUndefined();
+    });
+
+    it('a request beyond the scopes is 403 INSUFFICIENT_SCOPE naming the missing one, even for an admin', async () => {
+      const admin = await secretOf(t.adminToken);
+      const denied = await t.http().get('/api/users').set(bearer(admin)).expect(403);
+      expect(denied.body).toMatchObject({ code: 'INSUFFICIENT_SCOPE', detail: expect.stringContaining("'users:manage'") });
+      expect(denied.headers['www-authenticate']).toMatch(/error="insufficient_scope"/);
+      expect(denied.headers['www-authenticate']).toMatch(/scope="users:manage"/);
+      await t
+        .http()
+        .post('/api/users')
+        .set(bearer(admin))
+        .send({ username: 'made-by-token', password: 'a-long-passphrase', roles: ['admin'] })
+        .expect(403);
+
+      const manager = await secretOf(t.adminToken, ['users:manage']);
+      await t.http().get('/api/users').set(bearer(manager)).expect(200);
+      const upload = await t.http().post('/api/files').set(bearer(manager)).send(Buffer.from('x')).expect(403);
+      expect(upload.body.detail).toContain("'files:write'");
+
+      const file = await t.http().post('/api/files').set(bearer(editor.token)).set('Content-Type', 'text/plain').send('kept').expect(201);
+      const reader = await secretOf(editor.token, ['files:read']);
+      await t.http().get(`/api/files/${file.body.id}?alt=media`).set(bearer(reader)).expect(200, 'kept');
+      const del = await t.http().delete(`/api/files/${file.body.id}`).set(bearer(reader)).expect(403);
+      expect(del.body).toMatchObject({ code: 'INSUFFICIENT_SCOPE', detail: expect.stringContaining("'files:write'") });
+      // Every dialect, in its own error shape.
+      const appmixer = await t.http().delete(`/files/${file.body.id}`).set(bearer(reader)).expect(403);
+      expect(appmixer.body).toMatchObject({ statusCode: 403, code: 'INSUFFICIENT_SCOPE', message: expect.stringContaining('files:write') });
+      const hasura = await t.http().delete(`/v1/file/${file.body.id}`).set(bearer(reader)).expect(403);
+      expect(hasura.body).toEqual({ error: expect.stringContaining('files:write'), code: 'INSUFFICIENT_SCOPE' });
+      await t.http().get(`/api/files/${file.body.id}`).set(bearer(editor.token)).expect(200);
+      await t.http().get(`/api/files/${file.body.id}`).set(bearer(manager)).expect(403);
+    });
+
+    it('are intersected with the owner’s current roles', async () => {
+      const viewerToken = await secretOf(viewer.token, ['files:read', 'files:write']);
+      expect((await t.http().get('/api/auth/me').set(bearer(viewerToken)).expect(200)).body).toMatchObject({
+        scopes: ['files:read'],
+        permissions: ['file:read'],
+      });
+      // A scope the roles do not grant is refused by the roles, as without scopes.
+      const res = await t.http().post('/api/files').set(bearer(viewerToken)).send(Buffer.from('x')).expect(403);
+      expect(res.body.code).toBe('FORBIDDEN');
+    });
+
+    it('a token cannot make a token with scopes it does not have', async () => {
+      const reader = await secretOf(editor.token, ['files:read']);
+      const wider = await createToken(reader, { description: 'wider', scopes: ['files:read', 'files:write'] }).expect(403);
+      expect(wider.body).toMatchObject({ code: 'INSUFFICIENT_SCOPE', detail: expect.stringContaining("'files:write'") });
+      await createToken(reader, { description: 'default is wider too' }).expect(403);
+      const same = await createToken(reader, { description: 'same', scopes: ['files:read'] }).expect(201);
+      expect(same.body.scopes).toEqual(['files:read']);
+    });
+
+    it('400 for unknown, repeated or no scopes', async () => {
+      await createToken(editor.token, { description: 'x', scopes: ['files:delete'] }).expect(400);
+      await createToken(editor.token, { description: 'x', scopes: ['files:read', 'files:read'] }).expect(400);
+      await createToken(editor.token, { description: 'x', scopes: [] }).expect(400);
+      await createToken(editor.token, { description: 'x', scopes: 'files:read' }).expect(400);
+    });
   });
 
   it('answers 401 without credentials, with WWW-Authenticate: Bearer', async () => {

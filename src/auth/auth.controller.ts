@@ -23,10 +23,17 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Who am I: the caller with roles and permissions' })
+  @ApiOperation({ summary: 'Who am I: the caller with roles and permissions (and, for an API token, its effective scopes)' })
   @ApiOkResponse({ type: MeDto })
   @ApiErrors(401)
   me(@CurrentPrincipal() principal: Principal): MeDto {
-    return { id: principal.userId, username: principal.username, roles: [...principal.roles], permissions: [...principal.permissions] };
+    const scopes = principal.effectiveScopes;
+    return {
+      id: principal.userId,
+      username: principal.username,
+      roles: [...principal.roles],
+      permissions: [...principal.permissions],
+      ...(scopes ? { scopes } : {}),
+    };
   }
 }

@@ -4,6 +4,8 @@ export enum ErrorCode {
   InvalidRange = 'INVALID_RANGE',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
+  /** An API token's scopes do not cover the request, though its owner's roles would. */
+  InsufficientScope = 'INSUFFICIENT_SCOPE',
   NotFound = 'NOT_FOUND',
   FileNotFound = 'FILE_NOT_FOUND',
   UserNotFound = 'USER_NOT_FOUND',
@@ -18,6 +20,8 @@ export enum ErrorCode {
   StorageFull = 'STORAGE_FULL',
   StorageUnavailable = 'STORAGE_UNAVAILABLE',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  /** The identity provider's keys cannot be fetched, and no cached key fits the token. */
+  IdentityProviderUnavailable = 'IDENTITY_PROVIDER_UNAVAILABLE',
   Internal = 'INTERNAL',
 }
 
@@ -26,6 +30,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.InvalidRange]: 400,
   [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.Forbidden]: 403,
+  [ErrorCode.InsufficientScope]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.FileNotFound]: 404,
   [ErrorCode.UserNotFound]: 404,
@@ -41,5 +46,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.StorageFull]: 507,
   [ErrorCode.StorageUnavailable]: 503,
   [ErrorCode.DatabaseUnavailable]: 503,
+  [ErrorCode.IdentityProviderUnavailable]: 503,
   [ErrorCode.Internal]: 500,
 };
