@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import argon2 from 'argon2';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { body } from './support/json-body.js';
 import { ADMIN, startTestApp, TestApp } from './support/test-app.js';
 
 const b64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -21,7 +22,7 @@ describe('auth and users', () => {
   beforeAll(async () => {
     t = await startTestApp();
     secret = t.config.auth.jwtSecret!;
-    adminId = (await t.http().get('/api/auth/me').set('Authorization', `Bearer ${t.adminToken}`)).body.id;
+    adminId = body(await t.http().get('/api/auth/me').set('Authorization', `Bearer ${t.adminToken}`)).id;
   });
   afterAll(async () => {
     await t?.close();
@@ -34,17 +35,17 @@ describe('auth and users', () => {
     it('200 with a bearer token for the right password', async () => {
       const res = await t.http().post('/api/auth/login').send(ADMIN).expect(200);
       expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600 });
-      const claims = JSON.parse(Buffer.from(res.body.token.split('.')[1], 'base64url').toString());
+      const claims = JSON.parse(Buffer.from(body(res).token.split('.')[1], 'base64url').toString()) as { exp: number; iat: number };
       expect(claims.exp - claims.iat).toBe(3600);
-      const who = await me(res.body.token).expect(200);
+      const who = await me(body(res).token).expect(200);
       expect(who.body).toMatchObject({ username: 'admin', roles: ['admin'] });
-      expect(who.body.permissions).toEqual(expect.arrayContaining(['file:read', 'file:write', 'user:manage']));
+      expect(body(who).permissions).toEqual(expect.arrayContaining(['file:read', 'file:write', 'user:manage']));
     });
 
     it('401 for a wrong password or an unknown user, with the same message', async () => {
       const wrong = await t.http().post('/api/auth/login').send({ username: 'admin', password: 'nope-nope' }).expect(401);
       const unknown = await t.http().post('/api/auth/login').send({ username: 'ghost', password: 'nope-nope' }).expect(401);
-      expect(wrong.body.detail).toBe(unknown.body.detail);
+      expect(body(wrong).detail).toBe(body(unknown).detail);
     });
 
     it('a password hashed with older, costlier settings still logs in, and is rehashed with the current ones', async () => {
@@ -52,7 +53,9 @@ describe('auth and users', () => {
       const db = t.app.get(DataSource);
       await db.query('UPDATE users SET password_hash = $1 WHERE id = $2', [await argon2.hash(user.password), user.id]);
       await t.http().post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200);
-      const [{ password_hash: rehashed }] = await db.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
+      const [{ password_hash: rehashed }] = await db.query<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE id = $1', [
+        user.id,
+      ]);
       expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
       await t.http().post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200);
       await t.http().post('/api/auth/login').send({ username: user.username, password: 'not-the-password' }).expect(401);
@@ -100,7 +103,7 @@ describe('auth and users', () => {
       await me(token).expect(401);
     });
 
-    // Verified tokens are remembered per instance (VerifiedJwts): that must never stretch a token's life or its text.
+    // Verified tokens are remembered per instance (the jwt strategy's VerifiedTokens): that must never stretch a token's life or its text.
     it('a token accepted a moment ago is refused once it expires', async () => {
       const exp = now() + 2;
       const token = jwt({ alg: 'HS256', typ: 'JWT' }, { sub: adminId, iat: now(), exp }, hs256(secret));
@@ -136,9 +139,9 @@ describe('auth and users', () => {
         .send({ username: 'carol', password: 'carol-password', roles: ['editor'] })
         .expect(201);
       expect(res.body).toMatchObject({ username: 'carol', roles: ['editor'] });
-      expect(res.body.passwordHash).toBeUndefined();
+      expect(body<{ passwordHash?: string }>(res).passwordHash).toBeUndefined();
       const token = await t.login('carol', 'carol-password');
-      expect((await me(token).expect(200)).body.roles).toEqual(['editor']);
+      expect(body(await me(token).expect(200)).roles).toEqual(['editor']);
     });
 
     it('400 for an unknown role, a short password or a bad username', async () => {
@@ -155,13 +158,13 @@ describe('auth and users', () => {
         .set('Authorization', `Bearer ${t.adminToken}`)
         .send({ username: 'admin', password: 'whatever-123', roles: [] })
         .expect(409);
-      expect(res.body.code).toBe('USERNAME_TAKEN');
+      expect(body(res).code).toBe('USERNAME_TAKEN');
     });
 
     it('lists users with paging', async () => {
       const res = await t.http().get('/api/users?limit=2&offset=0').set('Authorization', `Bearer ${t.adminToken}`).expect(200);
-      expect(res.body.items.length).toBeLessThanOrEqual(2);
-      expect(res.body.total).toBeGreaterThanOrEqual(2);
+      expect(body(res).items.length).toBeLessThanOrEqual(2);
+      expect(body(res).total).toBeGreaterThanOrEqual(2);
       await t.http().get('/api/users?limit=0').set('Authorization', `Bearer ${t.adminToken}`).expect(400);
       await t.http().get('/api/users?limit=abc').set('Authorization', `Bearer ${t.adminToken}`).expect(400);
     });
@@ -184,8 +187,12 @@ describe('auth and users', () => {
       const file = await t.http().post('/api/files').set('Authorization', `Bearer ${user.token}`).send(Buffer.from('orphan')).expect(201);
       await t.http().delete(`/api/users/${user.id}`).set('Authorization', `Bearer ${t.adminToken}`).expect(204);
       await me(user.token).expect(401);
-      const meta = await t.http().get(`/api/files/${file.body.id}`).set('Authorization', `Bearer ${t.adminToken}`).expect(200);
-      expect(meta.body.owner).toBeNull();
+      const meta = await t
+        .http()
+        .get(`/api/files/${body(file).id}`)
+        .set('Authorization', `Bearer ${t.adminToken}`)
+        .expect(200);
+      expect(body(meta).owner).toBeNull();
     });
 
     it('404 for an unknown user, 409 for deleting yourself', async () => {

@@ -3,6 +3,7 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { createHmac, randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config/load-config.js';
 import { JwksServer, KeyPair, signIdpToken } from './support/jwks-server.js';
+import { body } from './support/json-body.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 const ISSUER = 'https://idp.test/realms/stowage';
@@ -66,11 +67,11 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
       .get('/api/auth/me')
       .set('x-molgenis-token', await sign(ec, { alg: 'ES256', kid: 'ec-1' }))
       .expect(200);
-    expect(viaEc.body.id).toBe(me.body.id);
+    expect(body(viaEc).id).toBe(body(me).id);
 
     const users = await t.http().get('/api/users?limit=1000').set(bearer(t.adminToken)).expect(200);
-    expect(users.body.items).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: me.body.id, username: 'idp:alice', roles: ['editor'] })]),
+    expect(body(users).items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: body(me).id, username: 'idp:alice', roles: ['editor'] })]),
     );
 
     // The recorded user owns what they upload; the service's own HS256 tokens keep working beside the IdP's.
@@ -81,8 +82,12 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
       .set('Content-Type', 'text/plain')
       .send('from the idp')
       .expect(201);
-    expect(upload.body.owner).toBe(me.body.id);
-    await t.http().get(`/api/files/${upload.body.id}`).set(bearer(t.adminToken)).expect(200);
+    expect(body(upload).owner).toBe(body(me).id);
+    await t
+      .http()
+      .get(`/api/files/${body(upload).id}`)
+      .set(bearer(t.adminToken))
+      .expect(200);
   });
 
   it('roles come from the token on every request; a viewer is told which permission is missing', async () => {
@@ -91,7 +96,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
       claims: { preferred_username: 'victor', realm_access: { roles: ['viewer'] } },
     });
     const res = await t.http().post('/api/files').set(bearer(viewerToken)).send(Buffer.from('x')).expect(403);
-    expect(res.body.detail).toContain("'file:write'");
+    expect(body(res).detail).toContain("'file:write'");
     const promoted = await sign(rsa, {
       sub: 'subject-victor',
       claims: { preferred_username: 'victor', realm_access: { roles: ['editor'] } },
@@ -101,13 +106,13 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
       sub: 'subject-victor',
       claims: { preferred_username: 'victor', realm_access: { roles: ['uma_authorization'] } },
     });
-    expect((await t.http().get('/api/auth/me').set(bearer(none)).expect(200)).body.roles).toEqual([]);
+    expect(body(await t.http().get('/api/auth/me').set(bearer(none)).expect(200)).roles).toEqual([]);
     await t.http().get('/api/files/anything').set(bearer(none)).expect(403);
   });
 
   it('falls back to sub for the display name', async () => {
     const token = await sign(rsa, { sub: '2b5c7a3e-0000-4000-8000-0000000000ff', claims: { preferred_username: undefined } });
-    expect((await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).body.username).toBe(
+    expect(body(await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).username).toBe(
       'idp:2b5c7a3e-0000-4000-8000-0000000000ff',
     );
   });
@@ -115,7 +120,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
   it('an IdP account never becomes a local one of the same name', async () => {
     const token = await sign(rsa, { sub: 'subject-admin', claims: { preferred_username: 'admin', realm_access: { roles: ['editor'] } } });
     const me = await t.http().get('/api/auth/me').set(bearer(token)).expect(200);
-    expect(me.body.username).toBe('idp:admin');
+    expect(body(me).username).toBe('idp:admin');
     await t.http().get('/api/users').set(bearer(token)).expect(403);
   });
 
@@ -124,25 +129,41 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
     const bob = await sign(ec, { alg: 'ES256', kid: 'ec-1', sub: 'subject-bob', claims: { preferred_username: 'bob' } });
     await t.http().get('/api/auth/me').set(bearer(bob)).expect(200); // first sight records idp:bob
     const file = await t.http().post('/api/files').set(bearer(local.token)).set('Content-Type', 'text/plain').send('for bob').expect(201);
-    await t.http().get(`/api/files/${file.body.id}`).set(bearer(bob)).expect(403);
     await t
       .http()
-      .post(`/api/files/${file.body.id}/permissions`)
+      .get(`/api/files/${body(file).id}`)
+      .set(bearer(bob))
+      .expect(403);
+    await t
+      .http()
+      .post(`/api/files/${body(file).id}/permissions`)
       .set(bearer(local.token))
       .send({ username: 'idp:bob', permission: 'READ' })
       .expect(201);
-    await t.http().get(`/api/files/${file.body.id}?alt=media`).set(bearer(bob)).expect(200, 'for bob');
+    await t
+      .http()
+      .get(`/api/files/${body(file).id}?alt=media`)
+      .set(bearer(bob))
+      .expect(200, 'for bob');
 
     const apiToken = await t.http().post('/api/tokens').set(bearer(bob)).send({ description: 'bob cli' }).expect(201);
-    const me = await t.http().get('/api/auth/me').set(bearer(apiToken.body.token)).expect(200);
+    const me = await t
+      .http()
+      .get('/api/auth/me')
+      .set(bearer(body(apiToken).token))
+      .expect(200);
     expect(me.body).toMatchObject({ username: 'idp:bob', roles: ['editor'] });
-    await t.http().get(`/api/files/${file.body.id}?alt=media`).set(bearer(apiToken.body.token)).expect(200, 'for bob');
+    await t
+      .http()
+      .get(`/api/files/${body(file).id}?alt=media`)
+      .set(bearer(body(apiToken).token))
+      .expect(200, 'for bob');
   });
 
   describe('refuses with 401 and WWW-Authenticate: Bearer', () => {
     const expect401 = async (token: string, reason: RegExp) => {
       const res = await t.http().get('/api/auth/me').set(bearer(token));
-      expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 401, detail: expect.stringMatching(reason) });
+      expect({ status: res.status, detail: body(res).detail }).toEqual({ status: 401, detail: expect.stringMatching(reason) });
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="stowage", error="invalid_token", error_description="Invalid token: /);
     };
 
@@ -248,7 +269,7 @@ describe('external identity provider (JWT_JWKS_URI)', () => {
       .http()
       .get('/api/auth/me')
       .set(bearer(await sign(stranger, { alg: 'ES256', kid: 'ec-9' })));
-    expect({ status: res.status, detail: res.body.detail }).toEqual({
+    expect({ status: res.status, detail: body(res).detail }).toEqual({
       status: 503,
       detail: expect.stringMatching(/keys could not be fetched/),
     });

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../src/database/migrations/index.js';
 import { IdpTokenOptions, JwksServer, KeyPair, signIdpToken } from './support/jwks-server.js';
+import { body } from './support/json-body.js';
 import { ADMIN, realPostgresServerUrl, startTestApp, TestApp } from './support/test-app.js';
 
 // Issue 14, identity part: each finding of the outside review, through real HTTP, with the test's own JWKS endpoint.
@@ -14,6 +15,10 @@ const AUDIENCE = 'stowage';
 const IDP_ENV = { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_ROLES_CLAIM: 'realm_access.roles', JWT_JWKS_COOLDOWN_SECONDS: '1' };
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type OpenApi = {
+  paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }> }>>;
+};
 
 /** An IdP user: a subject, a display name and roles. */
 const person = (sub: string, name: string | undefined, roles: string[] = ['editor'], extra: Partial<IdpTokenOptions> = {}) =>
@@ -30,7 +35,7 @@ describe('identity provider users', () => {
   let t: TestApp;
   let rsa: KeyPair;
   const sign = (options: Partial<IdpTokenOptions> = {}) => signIdpToken(rsa, { iss: ISSUER, aud: AUDIENCE, ...options });
-  const me = async (token: string) => (await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).body;
+  const me = async (token: string) => body(await t.http().get('/api/auth/me').set(bearer(token)).expect(200));
   const upload = (token: string, text: string) =>
     t.http().post('/api/files').set(bearer(token)).set('Content-Type', 'text/plain').send(text).expect(201);
 
@@ -54,11 +59,11 @@ describe('identity provider users', () => {
       expect(a.username).toBe('idp:anna');
       expect(b.username).toBe('idp:anna~2');
 
-      const file = (await upload(first, 'anna one’s')).body;
+      const file = body(await upload(first, 'anna one’s'));
       await t.http().get(`/api/files/${file.id}`).set(bearer(second)).expect(403);
       await t.http().get(`/api/files/${file.id}?alt=media`).set(bearer(second)).expect(403);
       const listing = await t.http().get('/api/files').set(bearer(second)).expect(200);
-      expect(listing.body.items.map((item: { id: string }) => item.id)).not.toContain(file.id);
+      expect(body(listing).items.map((item) => item.id)).not.toContain(file.id);
       // The same subject again is the same account.
       expect((await me(await sign(person('subject-anna-1', 'anna')))).id).toBe(a.id);
     });
@@ -72,14 +77,14 @@ describe('identity provider users', () => {
       expect(other.id).not.toBe(real.id);
       expect(real.username).toBe('idp:bruno');
       expect(other.username).toBe('idp:bruno~2');
-      const file = (await upload(bruno, 'bruno’s')).body;
+      const file = body(await upload(bruno, 'bruno’s'));
       await t.http().get(`/api/files/${file.id}`).set(bearer(impostor)).expect(403);
     });
 
     it('a new display name at the IdP keeps the account and its files, under the new name', async () => {
       const before = await sign(person('subject-carla', 'carla'));
       const who = await me(before);
-      const file = (await upload(before, 'carla’s')).body;
+      const file = body(await upload(before, 'carla’s'));
       const renamed = await sign(person('subject-carla', 'carla.m'));
       const after = await me(renamed);
       expect(after).toMatchObject({ id: who.id, username: 'idp:carla.m' });
@@ -97,7 +102,7 @@ describe('identity provider users', () => {
         .http()
         .get('/api/auth/me')
         .set(bearer(await sign(person('', 'nobody'))));
-      expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 401, detail: expect.stringContaining('"sub"') });
+      expect({ status: res.status, detail: body(res).detail }).toEqual({ status: 401, detail: expect.stringContaining('"sub"') });
     });
   });
 
@@ -106,7 +111,7 @@ describe('identity provider users', () => {
       .http()
       .get('/api/auth/me')
       .set(bearer(await sign(person('subject-eternal', 'eternal', ['admin'], { exp: null }))));
-    expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 401, detail: expect.stringContaining('"exp"') });
+    expect({ status: res.status, detail: body(res).detail }).toEqual({ status: 401, detail: expect.stringContaining('"exp"') });
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="stowage", error="invalid_token"/);
   });
 
@@ -114,16 +119,16 @@ describe('identity provider users', () => {
     const root = await sign(person('subject-root', 'root', ['admin']));
     await me(root);
     const created = await t.http().post('/api/tokens').set(bearer(root)).send({ description: 'cli' }).expect(201);
-    expect(created.body.scopes).toEqual(['files:read', 'files:write']);
+    expect(body(created).scopes).toEqual(['files:read', 'files:write']);
     const listed = await t.http().get('/api/tokens').set(bearer(root)).expect(200);
-    expect(listed.body.items[0]).toMatchObject({ id: created.body.id, scopes: ['files:read', 'files:write'] });
+    expect(body(listed).items[0]).toMatchObject({ id: body(created).id, scopes: ['files:read', 'files:write'] });
 
-    const secret = created.body.token as string;
+    const secret = body(created).token;
     const denied = await t.http().get('/api/users').set(bearer(secret)).expect(403);
     expect(denied.body).toMatchObject({ code: 'INSUFFICIENT_SCOPE', detail: expect.stringContaining("'users:manage'") });
     const localAdmin = { username: `local-${randomBytes(3).toString('hex')}`, password: 'a-long-passphrase', roles: ['admin'] };
     const create = await t.http().post('/api/users').set(bearer(secret)).send(localAdmin).expect(403);
-    expect(create.body.code).toBe('INSUFFICIENT_SCOPE');
+    expect(body(create).code).toBe('INSUFFICIENT_SCOPE');
     // Files it may: that is what its scopes are for.
     await upload(secret, 'via the token');
   });
@@ -147,24 +152,23 @@ describe('API tokens of IdP users cannot outlive the IdP account (IDP_TOKEN_MAX_
   it('an IdP admin disabled at the IdP loses the admin powers of their token once idle, and gets them back after signing in', async () => {
     const root = await sign(person('subject-root', 'root', ['admin']));
     await t.http().get('/api/auth/me').set(bearer(root)).expect(200);
-    const secret = (
+    const secret = body(
       await t
         .http()
         .post('/api/tokens')
         .set(bearer(root))
         .send({ description: 'automation', scopes: ['files:read', 'files:write', 'users:manage'] })
-        .expect(201)
-    ).body.token as string;
+        .expect(201),
+    ).token;
     await t.http().get('/api/users').set(bearer(secret)).expect(200);
     const local = await t.createUser(['editor']);
-    const localSecret = (await t.http().post('/api/tokens').set(bearer(local.token)).send({ description: 'local' }).expect(201)).body
-      .token as string;
+    const localSecret = body(await t.http().post('/api/tokens').set(bearer(local.token)).send({ description: 'local' }).expect(201)).token;
 
     // The IdP stops issuing tokens to root (disabled there): no IdP request for longer than the idle limit.
     await sleep(2600);
     const refused = await t.http().get('/api/auth/me').set(bearer(secret)).expect(401);
-    expect(refused.body.detail).toMatch(/has not signed in through the identity provider/);
-    expect(refused.body.detail).toMatch(/sign in/i);
+    expect(body(refused).detail).toMatch(/has not signed in through the identity provider/);
+    expect(body(refused).detail).toMatch(/sign in/i);
     expect(refused.headers['www-authenticate']).toMatch(/error="invalid_token"/);
     const newAdmin = { username: `local-${randomBytes(3).toString('hex')}`, password: 'a-long-passphrase', roles: ['admin'] };
     await t.http().post('/api/users').set(bearer(secret)).send(newAdmin).expect(401);
@@ -236,7 +240,7 @@ describe('an identity provider whose keys cannot be fetched', () => {
       .http()
       .get('/api/auth/me')
       .set(bearer(await signIdpToken(stranger, { iss: ISSUER, aud: AUDIENCE, kid: 'rotated-1' })));
-    expect({ status: unknown.status, detail: unknown.body.detail }).toEqual({ status: 401, detail: expect.stringMatching(/no key/) });
+    expect({ status: unknown.status, detail: body(unknown).detail }).toEqual({ status: 401, detail: expect.stringMatching(/no key/) });
 
     await jwks.stop(); // connection refused from now on
     await sleep(1100);
@@ -244,7 +248,7 @@ describe('an identity provider whose keys cannot be fetched', () => {
       .http()
       .get('/api/auth/me')
       .set(bearer(await signIdpToken(stranger, { iss: ISSUER, aud: AUDIENCE, kid: 'rotated-2' })));
-    expect({ status: down.status, code: down.body.code }).toEqual({ status: 503, code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+    expect({ status: down.status, code: body(down).code }).toEqual({ status: 503, code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
     expect(down.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     await t
       .http()
@@ -254,7 +258,7 @@ describe('an identity provider whose keys cannot be fetched', () => {
   });
 
   it('documents the 503 on authenticated routes', async () => {
-    const doc = (await t.http().get('/api/docs-json').expect(200)).body;
+    const doc = body<OpenApi>(await t.http().get('/api/docs-json').expect(200));
     expect(doc.paths['/api/auth/me'].get.responses['503']).toBeDefined();
     expect(doc.paths['/files'].get.responses['503']).toBeDefined();
     expect(doc.paths['/v1/file/{fileId}'].get.responses['503'].content['application/json'].schema.$ref).toBe(
@@ -300,9 +304,10 @@ describe('migration of the IdP users and API tokens recorded before (iss, sub) a
     await old.runMigrations();
     const user = async (username: string, roles: string[]) =>
       (
-        (await old.query(`INSERT INTO users (username, password_hash, roles) VALUES ($1, 'x', $2) RETURNING id`, [username, roles])) as {
-          id: string;
-        }[]
+        await old.query<{ id: string }[]>(`INSERT INTO users (username, password_hash, roles) VALUES ($1, 'x', $2) RETURNING id`, [
+          username,
+          roles,
+        ])
       )[0].id;
     ids.ops = await user('ops', ['admin']);
     // Recorded by the old code from preferred_username, and from sub (no preferred_username in that token).
@@ -336,28 +341,28 @@ describe('migration of the IdP users and API tokens recorded before (iss, sub) a
 
   it('an old idp:<name> row becomes the account of the subject whose token named it: same id, same files', async () => {
     const dora = await sign(person('subject-dora', 'dora', ['admin']));
-    expect((await t.http().get('/api/auth/me').set(bearer(dora)).expect(200)).body).toMatchObject({ id: ids.dora, username: 'idp:dora' });
-    expect((await t.http().get('/api/files/old-file-of-dora').set(bearer(dora)).expect(200)).body.owner).toBe(ids.dora);
+    expect(body(await t.http().get('/api/auth/me').set(bearer(dora)).expect(200))).toMatchObject({ id: ids.dora, username: 'idp:dora' });
+    expect(body(await t.http().get('/api/files/old-file-of-dora').set(bearer(dora)).expect(200)).owner).toBe(ids.dora);
     // Another subject with the same name later: a new account, no access.
     const other = await sign(person('subject-dora-2', 'dora'));
-    const second = (await t.http().get('/api/auth/me').set(bearer(other)).expect(200)).body;
+    const second = body(await t.http().get('/api/auth/me').set(bearer(other)).expect(200));
     expect(second.id).not.toBe(ids.dora);
     await t.http().get('/api/files/old-file-of-dora').set(bearer(other)).expect(403);
 
     // A row the old code named after sub (no username claim) goes to that subject.
     const sam = await sign(person('subject-sam', undefined));
-    expect((await t.http().get('/api/auth/me').set(bearer(sam)).expect(200)).body.id).toBe(ids.sam);
+    expect(body(await t.http().get('/api/auth/me').set(bearer(sam)).expect(200)).id).toBe(ids.sam);
   });
 
   it('old tokens: a local admin’s keep their powers; IdP users’ get the default scopes and wait for a sign-in', async () => {
     await t.http().get('/api/users').set(bearer(secrets.ops)).expect(200);
     const opsTokens = await t.http().get('/api/tokens').set(bearer(secrets.ops)).expect(200);
-    expect(opsTokens.body.items[0].scopes).toEqual(['files:read', 'files:write', 'users:manage']);
+    expect(body(opsTokens).items[0].scopes).toEqual(['files:read', 'files:write', 'users:manage']);
 
     // dora signed in above: her old token works, with the default scopes only.
     await t.http().get('/api/files/old-file-of-dora').set(bearer(secrets.dora)).expect(200);
-    expect((await t.http().get('/api/users').set(bearer(secrets.dora)).expect(403)).body.code).toBe('INSUFFICIENT_SCOPE');
-    expect((await t.http().get('/api/tokens').set(bearer(secrets.dora)).expect(200)).body.items[0].scopes).toEqual([
+    expect(body(await t.http().get('/api/users').set(bearer(secrets.dora)).expect(403)).code).toBe('INSUFFICIENT_SCOPE');
+    expect(body(await t.http().get('/api/tokens').set(bearer(secrets.dora)).expect(200)).items[0].scopes).toEqual([
       'files:read',
       'files:write',
     ]);
@@ -379,9 +384,10 @@ describe('recovering a lost admin password (ADMIN_PASSWORD_RESET)', () => {
     await db.query(`UPDATE users SET roles = '{}' WHERE username = $1`, [ADMIN.username]);
     t = await t.restart({ ADMIN_PASSWORD: 'the-new-password', ADMIN_PASSWORD_RESET: 'true' });
     await t.http().post('/api/auth/login').send(ADMIN).expect(401);
-    const token = (await t.http().post('/api/auth/login').send({ username: ADMIN.username, password: 'the-new-password' }).expect(200)).body
-      .token as string;
-    expect((await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).body.roles).toEqual(['admin']);
+    const token = body(
+      await t.http().post('/api/auth/login').send({ username: ADMIN.username, password: 'the-new-password' }).expect(200),
+    ).token;
+    expect(body(await t.http().get('/api/auth/me').set(bearer(token)).expect(200)).roles).toEqual(['admin']);
     await t.http().get('/api/users').set(bearer(token)).expect(200);
   });
 });

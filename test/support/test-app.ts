@@ -115,7 +115,7 @@ export async function prepareTestEnv(overrides: Record<string, string | undefine
   if (driver === 's3' && !(overrides.S3_ENDPOINT ?? env.S3_ENDPOINT)) {
     const s3 = await startS3Server(`stowage-${randomBytes(4).toString('hex')}`);
     Object.assign(env, s3.env);
-    stopS3 = s3.close;
+    stopS3 = () => s3.close();
   }
   const merged = { ...env, ...overrides };
   return {
@@ -146,7 +146,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
   const login = async (username: string, password: string) => {
     const res = await http().post('/api/auth/login').send({ username, password });
     if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${res.text}`);
-    return res.body.token as string;
+    return (res.body as { token: string }).token;
   };
   const adminToken = await login(ADMIN.username, testEnv.env.ADMIN_PASSWORD ?? ADMIN.password);
   let closed = false;
@@ -169,7 +169,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
       const password = 'password-' + randomBytes(4).toString('hex');
       const res = await http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password, roles });
       if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
-      return { id: res.body.id, username, password, token: await login(username, password) };
+      return { id: (res.body as { id: string }).id, username, password, token: await login(username, password) };
     },
     testEnv,
     async restart(overrides = {}) {
