@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { COUNT_SAMPLE_ROWS, EXACT_COUNT_LIMIT } from '../src/files/listing/file-count.js';
 import { postFile } from './support/appmixer-client.js';
+import { AppmixerFile, auth, bodyOf, Count, OpenApiDocument } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 /**
@@ -13,7 +14,6 @@ describe('Appmixer Files API: GET /files/count, exact and estimated', () => {
   let db: DataSource;
   let alice: { id: string; username: string; token: string };
   let bob: { id: string; token: string };
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const count = async (token: string, filter?: string) => {
     const res = await t
       .http()
@@ -21,12 +21,13 @@ describe('Appmixer Files API: GET /files/count, exact and estimated', () => {
       .query(filter === undefined ? {} : { filter })
       .set(auth(token))
       .expect(200);
-    expect(Object.keys(res.body)).toEqual(['count']); // the contract's shape, estimate or not
-    return { count: res.body.count as number, exact: res.headers['x-count-exact'] };
+    const body = bodyOf<Count>(res);
+    expect(Object.keys(body)).toEqual(['count']); // the contract's shape, estimate or not
+    return { count: body.count, exact: res.headers['x-count-exact'] };
   };
   /** `rows` more admin-owned rows, straight into file_meta; one in 100 has an 'x' in its name (none says 'invoice'). */
   const seed = async (from: number, to: number) => {
-    const [admin] = await db.query(`SELECT id FROM users WHERE username = 'admin'`);
+    const [admin] = await db.query<{ id: string }[]>(`SELECT id FROM users WHERE username = 'admin'`);
     await db.query(
       `INSERT INTO file_meta (id, filename, content_type, size, sha256, md5, storage_key, owner_id)
        SELECT 'seed' || g, 'seed-' || g || CASE WHEN g % 100 = 0 THEN '-x' ELSE '' END || '.bin', 'application/octet-stream', g,
@@ -47,7 +48,7 @@ describe('Appmixer Files API: GET /files/count, exact and estimated', () => {
     // Bob shares his invoice with Alice: counts follow the same visibility as the listing.
     await t
       .http()
-      .post(`/api/files/${bobs.body.fileId}/permissions`)
+      .post(`/api/files/${bodyOf<AppmixerFile>(bobs).fileId}/permissions`)
       .set(auth(bob.token))
       .send({ username: alice.username, permission: 'READ' })
       .expect(201);
@@ -98,7 +99,7 @@ describe('Appmixer Files API: GET /files/count, exact and estimated', () => {
 
   it('documents the X-Count-Exact header on GET /files/count', async () => {
     const doc = await t.http().get('/api/docs-json').expect(200);
-    const ok = doc.body.paths['/files/count'].get.responses['200'];
+    const ok = bodyOf<OpenApiDocument>(doc).paths['/files/count'].get.responses['200'];
     expect(Object.keys(ok.headers)).toEqual(['X-Count-Exact']);
     expect(ok.headers['X-Count-Exact'].schema).toEqual({ type: 'string', enum: ['true', 'false'] });
   });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { postFile, storedObjectCount } from './support/appmixer-client.js';
+import { postFile } from './support/appmixer-client.js';
+import { AppmixerFile, auth, bodyOf, BoomError, MolgenisFile, OpenApiDocument, Page } from './support/http.js';
+import { storedObjects } from './support/stored-objects.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 interface Seeded {
@@ -15,7 +17,6 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
   let bob: { id: string; token: string };
   let viewer: { id: string; token: string };
   const mine: Seeded[] = [];
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const list = (token: string, query: Record<string, string> = {}) => t.http().get('/files').query(query).set(auth(token));
 
   beforeAll(async () => {
@@ -26,7 +27,7 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
     const names = ['Invoice-2024-01.pdf', 'invoice-2024-02.pdf', 'report.txt', 'photo.png', 'notes_100%.txt'];
     for (const [i, name] of names.entries()) {
       const res = await postFile(t, alice.token, 'x'.repeat((i + 1) * 100), {}, name).expect(200);
-      mine.push({ fileId: res.body.fileId, filename: name, length: (i + 1) * 100 });
+      mine.push({ fileId: bodyOf<AppmixerFile>(res).fileId, filename: name, length: (i + 1) * 100 });
     }
     await postFile(t, bob.token, 'bob'.repeat(10), {}, 'invoice-bob.txt').expect(200);
     // Distinct upload dates, one day apart and oldest first, so date filters and sorts have something to tell apart.
@@ -41,21 +42,21 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
 
   it("GET /files lists the caller's own files, newest first, in the Appmixer shape", async () => {
     const res = await list(alice.token).expect(200);
-    expect(res.body.map((f: Seeded) => f.filename)).toEqual([...mine].reverse().map((f) => f.filename));
-    expect(res.body[0]).toMatchObject({
+    expect(bodyOf<AppmixerFile[]>(res).map((f) => f.filename)).toEqual([...mine].reverse().map((f) => f.filename));
+    expect(bodyOf<AppmixerFile[]>(res)[0]).toMatchObject({
       fileId: mine[4].fileId,
       length: 500,
       metadata: { userId: alice.id },
       uploadDate: '2025-01-05T00:00:00.000Z',
     });
-    expect((await list(bob.token).expect(200)).body.map((f: Seeded) => f.filename)).toEqual(['invoice-bob.txt']);
+    expect(bodyOf<AppmixerFile[]>(await list(bob.token).expect(200)).map((f) => f.filename)).toEqual(['invoice-bob.txt']);
     expect((await list(t.adminToken).expect(200)).body).toHaveLength(6); // admins see all
     expect((await list(viewer.token).expect(200)).body).toEqual([]);
   });
 
   it('filters: ~ substring (case-insensitive, wildcards literal), equality, ranges on length and uploadDate', async () => {
     const names = async (filter: string, token = alice.token) =>
-      (await list(token, { filter, sort: 'filename:1' }).expect(200)).body.map((f: Seeded) => f.filename);
+      bodyOf<AppmixerFile[]>(await list(token, { filter, sort: 'filename:1' }).expect(200)).map((f) => f.filename);
     expect(await names('filename:~INVOICE')).toEqual(['Invoice-2024-01.pdf', 'invoice-2024-02.pdf']);
     expect(await names('filename:~%')).toEqual(['notes_100%.txt']);
     expect(await names('filename:~_')).toEqual(['notes_100%.txt']);
@@ -73,15 +74,17 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
 
   it('sorts on several keys, projects fields in or out, pages with limit and offset', async () => {
     const bySize = await list(alice.token, { sort: 'length:-1' }).expect(200);
-    expect(bySize.body.map((f: Seeded) => f.length)).toEqual([500, 400, 300, 200, 100]);
+    expect(bodyOf<AppmixerFile[]>(bySize).map((f) => f.length)).toEqual([500, 400, 300, 200, 100]);
     const byType = await list(alice.token, { sort: 'contentType:1,filename:-1', projection: 'filename' }).expect(200);
-    expect(byType.body.every((f: object) => Object.keys(f).join() === 'filename')).toBe(true);
+    expect(bodyOf<object[]>(byType).every((f) => Object.keys(f).join() === 'filename')).toBe(true);
     const projected = await list(alice.token, { projection: '-md5,-chunkSize,-metadata', limit: '1' }).expect(200);
-    expect(Object.keys(projected.body[0]).sort()).toEqual(['contentType', 'fileId', 'filename', 'length', 'uploadDate']);
-    const pages = [];
+    expect(Object.keys(bodyOf<object[]>(projected)[0]).sort()).toEqual(['contentType', 'fileId', 'filename', 'length', 'uploadDate']);
+    const pages: AppmixerFile[] = [];
     for (let offset = 0; offset < 6; offset += 2)
-      pages.push(...(await list(alice.token, { sort: 'filename:1', limit: '2', offset: String(offset) }).expect(200)).body);
-    expect(pages.map((f: Seeded) => f.filename)).toEqual([...mine].map((f) => f.filename).sort());
+      pages.push(
+        ...bodyOf<AppmixerFile[]>(await list(alice.token, { sort: 'filename:1', limit: '2', offset: String(offset) }).expect(200)),
+      );
+    expect(pages.map((f) => f.filename)).toEqual([...mine].map((f) => f.filename).sort());
     expect((await list(alice.token, { offset: '5' }).expect(200)).body).toEqual([]);
     await list(alice.token, { includeComponentSourceFiles: 'true' }).expect(200);
   });
@@ -138,8 +141,9 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
       .set(auth(alice.token))
       .expect(200);
     expect(res.body).toMatchObject({ total: 2, limit: 1, offset: 0 });
-    expect(res.body.items).toHaveLength(1);
-    expect(res.body.items[0]).toMatchObject({ id: mine[1].fileId, filename: 'invoice-2024-02.pdf', size: 200, owner: alice.id });
+    const { items } = bodyOf<Page<MolgenisFile>>(res);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ id: mine[1].fileId, filename: 'invoice-2024-02.pdf', size: 200, owner: alice.id });
     const all = await t.http().get('/api/files').set(auth(alice.token)).expect(200);
     expect(all.body).toMatchObject({ total: 5, limit: 100, offset: 0 });
     const dated = await t
@@ -148,7 +152,7 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
       .query({ filter: 'createdAt:<2025-01-02', sort: 'createdAt:1' })
       .set(auth(alice.token))
       .expect(200);
-    expect(dated.body.items.map((f: { filename: string }) => f.filename)).toEqual(['Invoice-2024-01.pdf']);
+    expect(bodyOf<Page<MolgenisFile>>(dated).items.map((f) => f.filename)).toEqual(['Invoice-2024-01.pdf']);
     const problem = await t.http().get('/api/files?filter=length:>1').set(auth(alice.token)).expect(400); // Appmixer names are not native names
     expect(problem.headers['content-type']).toMatch(/problem\+json/);
     await t.http().get('/api/files?limit=5000').set(auth(alice.token)).expect(400);
@@ -157,44 +161,44 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
 
   it('DELETE /files needs a filter (400), 403 for viewers, and deletes only the caller’s own matching files', async () => {
     const empty = await t.http().delete('/files').set(auth(alice.token)).expect(400);
-    expect(empty.body.message).toMatch(/filter/);
+    expect(bodyOf<BoomError>(empty).message).toMatch(/filter/);
     await t.http().delete('/files?filter=').set(auth(alice.token)).expect(400);
     await t.http().delete('/files?filter=nosuchfield:1').set(auth(alice.token)).expect(400);
     await t.http().delete('/files?filter=filename:~invoice').set(auth(viewer.token)).expect(403);
     await t.http().delete('/files?filter=filename:~invoice').expect(401);
 
-    const objectsBefore = await storedObjectCount(t);
+    const objectsBefore = (await storedObjects(t.config)).length;
     // Even an admin's bulk delete reaches only the admin's own files: nobody's invoices go.
     expect((await t.http().delete('/files?filter=filename:~invoice').set(auth(t.adminToken)).expect(200)).body).toEqual({
       deletedCount: 0,
     });
     const res = await t.http().delete('/files?filter=filename:~invoice').set(auth(alice.token)).expect(200);
     expect(res.body).toEqual({ deletedCount: 2 });
-    if (objectsBefore !== null) expect(await storedObjectCount(t)).toBe(objectsBefore - 2);
+    expect((await storedObjects(t.config)).length).toBe(objectsBefore - 2);
     await t.http().get(`/files/metadata/${mine[0].fileId}`).set(auth(alice.token)).expect(404);
     await t.http().get(`/api/files/${mine[1].fileId}?alt=media`).set(auth(alice.token)).expect(404);
     expect((await t.http().get('/files/count').set(auth(alice.token)).expect(200)).body).toEqual({ count: 3 });
     // Bob's invoice is untouched.
-    const bobs = await list(bob.token).expect(200);
-    expect(bobs.body.map((f: Seeded) => f.filename)).toEqual(['invoice-bob.txt']);
-    expect((await t.http().get(`/api/files/${bobs.body[0].fileId}?alt=media`).set(auth(bob.token)).expect(200)).text).toBe(
-      'bob'.repeat(10),
-    );
+    const bobs = bodyOf<AppmixerFile[]>(await list(bob.token).expect(200));
+    expect(bobs.map((f) => f.filename)).toEqual(['invoice-bob.txt']);
+    expect((await t.http().get(`/api/files/${bobs[0].fileId}?alt=media`).set(auth(bob.token)).expect(200)).text).toBe('bob'.repeat(10));
   });
 
   it('has the trigram index for ~ filters (pg_trgm works on this PostgreSQL)', async () => {
-    const rows = await t.app.get(DataSource).query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'file_meta_filename_trgm_idx'`);
+    const rows = await t.app
+      .get(DataSource)
+      .query<{ indexdef: string }[]>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'file_meta_filename_trgm_idx'`);
     expect(rows).toHaveLength(1);
     expect(rows[0].indexdef).toMatch(/gin \(filename gin_trgm_ops\)/);
   });
 
   it('documents every /files route in the OpenAPI document, count and metadata before /files/{fileId}', async () => {
-    const doc = await t.http().get('/api/docs-json').expect(200);
-    const paths = Object.keys(doc.body.paths);
+    const doc = bodyOf<OpenApiDocument>(await t.http().get('/api/docs-json').expect(200));
+    const paths = Object.keys(doc.paths);
     expect(paths).toEqual(expect.arrayContaining(['/files', '/files/count', '/files/metadata/{fileId}', '/files/{fileId}']));
-    const upload = doc.body.paths['/files'].post;
+    const upload = doc.paths['/files'].post;
     expect(Object.keys(upload.requestBody.content)).toEqual(['multipart/form-data']);
-    expect(upload.parameters.map((p: { name: string }) => p.name)).toEqual(
+    expect(upload.parameters.map((p) => p.name)).toEqual(
       expect.arrayContaining([
         'uploader-file-id',
         'uploader-file-name',
@@ -203,7 +207,7 @@ describe('Appmixer Files API: listing, count and bulk delete; the native listing
         'uploader-chunk-size',
       ]),
     );
-    expect(Object.keys(doc.body.paths['/files'].delete.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
-    expect(doc.body.paths['/api/files'].get).toBeDefined();
+    expect(Object.keys(doc.paths['/files'].delete.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+    expect(doc.paths['/api/files'].get).toBeDefined();
   });
 });

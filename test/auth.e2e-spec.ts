@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import argon2 from 'argon2';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { body } from './support/json-body.js';
+import { bodyOf, Me, MolgenisFile, Page, Problem, TokenResponse, User } from './support/http.js';
 import { ADMIN, startTestApp, TestApp } from './support/test-app.js';
 
 const b64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -22,7 +22,7 @@ describe('auth and users', () => {
   beforeAll(async () => {
     t = await startTestApp();
     secret = t.config.auth.jwtSecret!;
-    adminId = body(await t.http().get('/api/auth/me').set('Authorization', `Bearer ${t.adminToken}`)).id;
+    adminId = bodyOf<Me>(await t.http().get('/api/auth/me').set('Authorization', `Bearer ${t.adminToken}`)).id;
   });
   afterAll(async () => {
     await t?.close();
@@ -35,17 +35,18 @@ describe('auth and users', () => {
     it('200 with a bearer token for the right password', async () => {
       const res = await t.http().post('/api/auth/login').send(ADMIN).expect(200);
       expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600 });
-      const claims = JSON.parse(Buffer.from(body(res).token.split('.')[1], 'base64url').toString()) as { exp: number; iat: number };
+      const { token } = bodyOf<TokenResponse>(res);
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number; iat: number };
       expect(claims.exp - claims.iat).toBe(3600);
-      const who = await me(body(res).token).expect(200);
+      const who = await me(token).expect(200);
       expect(who.body).toMatchObject({ username: 'admin', roles: ['admin'] });
-      expect(body(who).permissions).toEqual(expect.arrayContaining(['file:read', 'file:write', 'user:manage']));
+      expect(bodyOf<Me>(who).permissions).toEqual(expect.arrayContaining(['file:read', 'file:write', 'user:manage']));
     });
 
     it('401 for a wrong password or an unknown user, with the same message', async () => {
       const wrong = await t.http().post('/api/auth/login').send({ username: 'admin', password: 'nope-nope' }).expect(401);
       const unknown = await t.http().post('/api/auth/login').send({ username: 'ghost', password: 'nope-nope' }).expect(401);
-      expect(body(wrong).detail).toBe(body(unknown).detail);
+      expect(bodyOf<Problem>(wrong).detail).toBe(bodyOf<Problem>(unknown).detail);
     });
 
     it('a password hashed with older, costlier settings still logs in, and is rehashed with the current ones', async () => {
@@ -139,9 +140,9 @@ describe('auth and users', () => {
         .send({ username: 'carol', password: 'carol-password', roles: ['editor'] })
         .expect(201);
       expect(res.body).toMatchObject({ username: 'carol', roles: ['editor'] });
-      expect(body<{ passwordHash?: string }>(res).passwordHash).toBeUndefined();
+      expect(bodyOf<Record<string, unknown>>(res).passwordHash).toBeUndefined();
       const token = await t.login('carol', 'carol-password');
-      expect(body(await me(token).expect(200)).roles).toEqual(['editor']);
+      expect(bodyOf<Me>(await me(token).expect(200)).roles).toEqual(['editor']);
     });
 
     it('400 for an unknown role, a short password or a bad username', async () => {
@@ -158,13 +159,13 @@ describe('auth and users', () => {
         .set('Authorization', `Bearer ${t.adminToken}`)
         .send({ username: 'admin', password: 'whatever-123', roles: [] })
         .expect(409);
-      expect(body(res).code).toBe('USERNAME_TAKEN');
+      expect(bodyOf<Problem>(res).code).toBe('USERNAME_TAKEN');
     });
 
     it('lists users with paging', async () => {
       const res = await t.http().get('/api/users?limit=2&offset=0').set('Authorization', `Bearer ${t.adminToken}`).expect(200);
-      expect(body(res).items.length).toBeLessThanOrEqual(2);
-      expect(body(res).total).toBeGreaterThanOrEqual(2);
+      expect(bodyOf<Page<User>>(res).items.length).toBeLessThanOrEqual(2);
+      expect(bodyOf<Page<User>>(res).total).toBeGreaterThanOrEqual(2);
       await t.http().get('/api/users?limit=0').set('Authorization', `Bearer ${t.adminToken}`).expect(400);
       await t.http().get('/api/users?limit=abc').set('Authorization', `Bearer ${t.adminToken}`).expect(400);
     });
@@ -189,10 +190,10 @@ describe('auth and users', () => {
       await me(user.token).expect(401);
       const meta = await t
         .http()
-        .get(`/api/files/${body(file).id}`)
+        .get(`/api/files/${bodyOf<MolgenisFile>(file).id}`)
         .set('Authorization', `Bearer ${t.adminToken}`)
         .expect(200);
-      expect(body(meta).owner).toBeNull();
+      expect(bodyOf<MolgenisFile>(meta).owner).toBeNull();
     });
 
     it('404 for an unknown user, 409 for deleting yourself', async () => {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { parse as parseDisposition } from 'content-disposition';
+import type { Response } from 'supertest';
 import { collectBytes } from './support/bytes.js';
+import { auth, bodyOf, MolgenisFile, Problem } from './support/http.js';
 import { partialUploads, storedObjects } from './support/stored-objects.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
@@ -13,7 +15,6 @@ describe('native Files API (/api/files)', () => {
   let editor: { id: string; token: string };
   let otherEditor: { id: string; token: string };
   let viewer: { id: string; token: string };
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
     t = await startTestApp({ MAX_UPLOAD_BYTES: String(64 * 1024) });
@@ -44,8 +45,8 @@ describe('native Files API (/api/files)', () => {
         sha256: sha256(body),
         owner: editor.id,
       });
-      expect(res.body.id).toMatch(/^[a-z2-7]{26}$/);
-      expect(res.headers.location).toBe(`/api/files/${res.body.id}`);
+      expect(bodyOf<MolgenisFile>(res).id).toMatch(/^[a-z2-7]{26}$/);
+      expect(res.headers.location).toBe(`/api/files/${bodyOf<MolgenisFile>(res).id}`);
       const download = await t.http().get(`${res.headers.location}?alt=media`).set(auth(editor.token)).expect(200);
       expect(download.text).toBe('hello, stowage');
     });
@@ -59,7 +60,12 @@ describe('native Files API (/api/files)', () => {
         .send('{"a": 1}')
         .expect(201);
       expect(res.body).toMatchObject({ contentType: 'application/json', size: 8, filename: 'unknown' });
-      const download = await t.http().get(`/api/files/${res.body.id}?alt=media`).set(auth(editor.token)).buffer(true).parse(collectBytes);
+      const download = await t
+        .http()
+        .get(`/api/files/${bodyOf<MolgenisFile>(res).id}?alt=media`)
+        .set(auth(editor.token))
+        .buffer(true)
+        .parse(collectBytes);
       expect((download.body as Buffer).toString()).toBe('{"a": 1}');
     });
 
@@ -70,9 +76,13 @@ describe('native Files API (/api/files)', () => {
 
     it('stores a 0-byte file', async () => {
       const res = await upload(editor.token, Buffer.alloc(0)).expect(201);
-      expect(res.body.size).toBe(0);
-      expect(res.body.sha256).toBe(sha256(''));
-      const download = await t.http().get(`/api/files/${res.body.id}?alt=media`).set(auth(editor.token)).expect(200);
+      expect(bodyOf<MolgenisFile>(res).size).toBe(0);
+      expect(bodyOf<MolgenisFile>(res).sha256).toBe(sha256(''));
+      const download = await t
+        .http()
+        .get(`/api/files/${bodyOf<MolgenisFile>(res).id}?alt=media`)
+        .set(auth(editor.token))
+        .expect(200);
       expect(download.headers['content-length']).toBe('0');
     });
 
@@ -86,8 +96,12 @@ describe('native Files API (/api/files)', () => {
       ];
       for (const [header, stored] of names) {
         const res = await upload(editor.token, 'data', { 'x-molgenis-filename': header }).expect(201);
-        expect(res.body.filename).toBe(stored);
-        const download = await t.http().get(`/api/files/${res.body.id}?alt=media`).set(auth(editor.token)).expect(200);
+        expect(bodyOf<MolgenisFile>(res).filename).toBe(stored);
+        const download = await t
+          .http()
+          .get(`/api/files/${bodyOf<MolgenisFile>(res).id}?alt=media`)
+          .set(auth(editor.token))
+          .expect(200);
         const disposition = download.headers['content-disposition'];
         expect(disposition).not.toMatch(/[\r\n\0]/);
         expect(download.headers['set-cookie']).toBeUndefined();
@@ -114,7 +128,7 @@ describe('native Files API (/api/files)', () => {
         .set(auth(editor.token))
         .set('Content-Length', String(10 * 1024 * 1024))
         .send(Buffer.alloc(10))
-        .catch((e) => e.response);
+        .catch((e: { response?: Response }) => e.response);
       // The server answers before the (never-sent) body: supertest sees the 413 or a reset once it is refused.
       if (res) expect(res.status).toBe(413);
     });
@@ -171,14 +185,18 @@ describe('native Files API (/api/files)', () => {
       const results = await Promise.all(
         bodies.map((b, i) => upload(editor.token, b, { 'x-molgenis-filename': encodeURIComponent(filename(i)) })),
       );
-      const ids = new Set(results.map((r) => r.body.id));
+      const ids = new Set(results.map((r) => bodyOf<MolgenisFile>(r).id));
       expect(ids.size).toBe(bodies.length);
       for (const [i, r] of results.entries()) {
         expect(r.status).toBe(201);
-        expect(r.body.sha256).toBe(sha256(bodies[i]));
-        const meta = await t.http().get(`/api/files/${r.body.id}`).set(auth(editor.token)).expect(200);
+        expect(bodyOf<MolgenisFile>(r).sha256).toBe(sha256(bodies[i]));
+        const meta = await t
+          .http()
+          .get(`/api/files/${bodyOf<MolgenisFile>(r).id}`)
+          .set(auth(editor.token))
+          .expect(200);
         expect(meta.body).toEqual(r.body);
-        expect(meta.body.filename).toBe(filename(i).trim() || 'unknown');
+        expect(bodyOf<MolgenisFile>(meta).filename).toBe(filename(i).trim() || 'unknown');
       }
     });
 
@@ -191,15 +209,17 @@ describe('native Files API (/api/files)', () => {
 
     it('403 for a viewer (no WRITE permission)', async () => {
       const res = await upload(viewer.token, 'x').expect(403);
-      expect(res.body.code).toBe('FORBIDDEN');
-      expect(res.body.detail).toContain('file:write');
+      expect(bodyOf<Problem>(res).code).toBe('FORBIDDEN');
+      expect(bodyOf<Problem>(res).detail).toContain('file:write');
     });
   });
 
   describe('GET /api/files/{id} and ?alt=media', () => {
     let fileId: string;
     beforeAll(async () => {
-      fileId = (await upload(editor.token, 'owned by editor', { 'Content-Type': 'image/png', 'x-molgenis-filename': 'logo.png' })).body.id;
+      fileId = bodyOf<MolgenisFile>(
+        await upload(editor.token, 'owned by editor', { 'Content-Type': 'image/png', 'x-molgenis-filename': 'logo.png' }),
+      ).id;
     });
 
     it('returns metadata to the owner', async () => {
@@ -241,7 +261,7 @@ describe('native Files API (/api/files)', () => {
 
     it('400 for an unknown alt value', async () => {
       const res = await t.http().get(`/api/files/${fileId}?alt=zip`).set(auth(editor.token)).expect(400);
-      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(bodyOf<Problem>(res).code).toBe('VALIDATION_FAILED');
     });
 
     it('401 without credentials', async () => {
@@ -251,7 +271,7 @@ describe('native Files API (/api/files)', () => {
 
   describe('DELETE /api/files/{id}', () => {
     it('204 removes the row and the bytes', async () => {
-      const id = (await upload(editor.token, 'short-lived')).body.id;
+      const id = bodyOf<MolgenisFile>(await upload(editor.token, 'short-lived')).id;
       const before = (await storedObjects(t.config)).length;
       await t.http().delete(`/api/files/${id}`).set(auth(editor.token)).expect(204);
       await t.http().get(`/api/files/${id}`).set(auth(editor.token)).expect(404);
@@ -259,7 +279,7 @@ describe('native Files API (/api/files)', () => {
     });
 
     it('403 for someone without WRITE on the file; the file survives', async () => {
-      const id = (await upload(editor.token, 'keep me')).body.id;
+      const id = bodyOf<MolgenisFile>(await upload(editor.token, 'keep me')).id;
       await t.http().delete(`/api/files/${id}`).set(auth(otherEditor.token)).expect(403);
       await t.http().delete(`/api/files/${id}`).set(auth(viewer.token)).expect(403);
       const res = await t.http().get(`/api/files/${id}?alt=media`).set(auth(editor.token)).buffer(true).parse(collectBytes).expect(200);
@@ -267,7 +287,7 @@ describe('native Files API (/api/files)', () => {
     });
 
     it('admins delete any file', async () => {
-      const id = (await upload(editor.token, 'admin removes')).body.id;
+      const id = bodyOf<MolgenisFile>(await upload(editor.token, 'admin removes')).id;
       await t.http().delete(`/api/files/${id}`).set(auth(t.adminToken)).expect(204);
     });
 

@@ -1,28 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { auth, bodyOf, HasuraError, HasuraFile, MolgenisFile, OpenApiDocument, Page, User } from './support/http.js';
+import { storedObjects } from './support/stored-objects.js';
 import { startTestApp, TestApp } from './support/test-app.js';
+import { quietLogs } from './support/test-logger.js';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const newId = () => `id-${randomBytes(8).toString('hex')}`;
 const localStorage = !process.env.TEST_STORAGE_DRIVER || process.env.TEST_STORAGE_DRIVER === 'local';
-
-/** Every object file of the local storage provider (to prove what was kept and what was not). */
-async function storedObjects(dataDir: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(dir: string) {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else found.push(path);
-    }
-  }
-  await walk(join(dataDir, 'files', 'objects'));
-  return found.sort();
-}
 
 /** A download as raw bytes (fetch: no body parser in the way). */
 async function download(t: TestApp, path: string, headers: Record<string, string>) {
@@ -51,7 +39,9 @@ function heldUpload(t: TestApp, path: string, token: string, body: Buffer) {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         const afterBody = bodySent;
-        res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString()), afterBody }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>, afterBody }),
+        );
       },
     );
     // A 409 may come before the body is sent, and the server then closes the connection.
@@ -114,7 +104,7 @@ describe('Hasura filestore API (/v1/file)', () => {
         user_id: editor.id,
         user_role: 'editor',
       });
-      expect(Date.now() - Date.parse(res.body.created_at)).toBeLessThan(60_000);
+      expect(Date.now() - Date.parse(bodyOf<HasuraFile>(res).created_at)).toBeLessThan(60_000);
       const got = await download(t, `/v1/file/${id}`, auth(editor.token));
       expect(got.status).toBe(200);
       expect(got.headers.get('content-type')).toBe('image/png');
@@ -123,12 +113,12 @@ describe('Hasura filestore API (/v1/file)', () => {
 
     it("user_role is the caller's highest role", async () => {
       const res = await upload(t.adminToken, `/v1/file/${newId()}`, 'x').expect(200);
-      expect(res.body.user_role).toBe('admin');
+      expect(bodyOf<HasuraFile>(res).user_role).toBe('admin');
     });
 
     it('stores the Content-Type; without one, application/octet-stream', async () => {
       const typed = await upload(editor.token, `/v1/file/${newId()}`, '{"a":1}', 'application/json').expect(200);
-      expect(typed.body.content_type).toBe('application/json');
+      expect(bodyOf<HasuraFile>(typed).content_type).toBe('application/json');
       const res = await t
         .http()
         .post(`/v1/file/${newId()}`)
@@ -136,7 +126,7 @@ describe('Hasura filestore API (/v1/file)', () => {
         .send(Buffer.from('x'))
         .unset('Content-Type')
         .expect(200);
-      expect(res.body.content_type).toBe('application/octet-stream');
+      expect(bodyOf<HasuraFile>(res).content_type).toBe('application/octet-stream');
     });
 
     it('accepts UUIDs and [A-Za-z0-9._-] ids up to 128 characters, and a 0-byte body', async () => {
@@ -147,7 +137,7 @@ describe('Hasura filestore API (/v1/file)', () => {
     });
 
     it('400 {path, error} for ids with path characters, dot segments, unicode, or too long; nothing stored', async () => {
-      const before = localStorage ? await storedObjects(t.config.dataDir) : [];
+      const before = await storedObjects(t.config);
       const bad = [
         'a%2Fb',
         '..',
@@ -177,7 +167,7 @@ describe('Hasura filestore API (/v1/file)', () => {
           code: 'VALIDATION_FAILED',
         });
       }
-      if (localStorage) expect(await storedObjects(t.config.dataDir)).toEqual(before);
+      expect(await storedObjects(t.config)).toEqual(before);
     });
 
     it('409 {path, error} for a taken id; the stored file is untouched', async () => {
@@ -197,7 +187,7 @@ describe('Hasura filestore API (/v1/file)', () => {
       for (let round = 0; round < 3; round++) {
         const id = newId();
         const bodies = [randomBytes(256 * 1024), randomBytes(256 * 1024)];
-        const before = localStorage ? (await storedObjects(t.config.dataDir)).length : 0;
+        const before = (await storedObjects(t.config)).length;
         const uploads = bodies.map((body) => heldUpload(t, `/v1/file/${id}`, editor.token, body));
         // Both requests are now past the id check, waiting for their bodies.
         await new Promise((resolve) => setTimeout(resolve, 400));
@@ -212,7 +202,7 @@ describe('Hasura filestore API (/v1/file)', () => {
         expect(results[winner].json).toMatchObject({ file_id: id, file_size: bodies[winner].length });
         const got = await download(t, `/v1/file/${id}`, auth(editor.token));
         expect(sha256(got.bytes)).toBe(sha256(bodies[winner]));
-        if (localStorage) expect((await storedObjects(t.config.dataDir)).length).toBe(before + 1);
+        expect((await storedObjects(t.config)).length).toBe(before + 1);
       }
     });
 
@@ -277,7 +267,7 @@ describe('Hasura filestore API (/v1/file)', () => {
         user_id: editor.id,
         user_role: 'editor',
       });
-      const got = await download(t, `/v1/file/${res.body.file_id}`, auth(editor.token));
+      const got = await download(t, `/v1/file/${bodyOf<HasuraFile>(res).file_id}`, auth(editor.token));
       expect(got.bytes.toString()).toBe('server id');
     });
 
@@ -293,20 +283,20 @@ describe('Hasura filestore API (/v1/file)', () => {
     '500 {error} on both upload routes when storage fails, without leaking the cause; nothing is kept',
     async () => {
       const tmp = join(t.config.dataDir, 'files', 'tmp');
-      const before = await storedObjects(t.config.dataDir);
+      const before = await storedObjects(t.config);
       // The provider writes into tmp/ first: a symlink to itself there makes the write fail with ELOOP.
       await rm(tmp, { recursive: true });
       await symlink(tmp, tmp);
       try {
         for (const path of [`/v1/file/${newId()}`, '/v1/file']) {
-          const res = await upload(editor.token, path, 'x').expect(500);
+          const res = await quietLogs(/failed: INTERNAL/, async () => upload(editor.token, path, 'x').expect(500));
           expect(res.body).toEqual({ error: 'An unexpected error occurred.', code: 'INTERNAL' });
         }
       } finally {
         await rm(tmp);
         await mkdir(tmp);
       }
-      expect(await storedObjects(t.config.dataDir)).toEqual(before);
+      expect(await storedObjects(t.config)).toEqual(before);
       await upload(editor.token, '/v1/file', 'x').expect(200);
     },
   );
@@ -378,14 +368,14 @@ describe('Hasura filestore API (/v1/file)', () => {
     });
 
     (localStorage ? it : it.skip)('500 {error} when the stored bytes cannot be read, without leaking the cause', async () => {
-      const before = await storedObjects(t.config.dataDir);
+      const before = await storedObjects(t.config);
       const broken = newId();
       await upload(editor.token, `/v1/file/${broken}`, 'soon unreadable').expect(200);
-      const [object] = (await storedObjects(t.config.dataDir)).filter((path) => !before.includes(path));
+      const [object] = (await storedObjects(t.config)).filter((path) => !before.includes(path));
       // A symlink to itself: open() fails with ELOOP, an error the service has no answer for.
       await rm(object);
       await symlink(object, object);
-      const res = await t.http().get(`/v1/file/${broken}`).set(auth(editor.token)).expect(500);
+      const res = await quietLogs(/failed: INTERNAL/, async () => t.http().get(`/v1/file/${broken}`).set(auth(editor.token)).expect(500));
       expect(res.body).toEqual({ error: 'An unexpected error occurred.', code: 'INTERNAL' });
       await rm(object);
     });
@@ -394,7 +384,7 @@ describe('Hasura filestore API (/v1/file)', () => {
   describe('DELETE /v1/file/:fileId', () => {
     it('200 with the file record as exactly application/json; the file and its bytes are gone', async () => {
       const id = newId();
-      const before = localStorage ? (await storedObjects(t.config.dataDir)).length : 0;
+      const before = (await storedObjects(t.config)).length;
       await upload(editor.token, `/v1/file/${id}`, 'bye', 'text/plain').expect(200);
       const res = await t.http().delete(`/v1/file/${id}`).set(auth(editor.token)).expect(200);
       expect(res.headers['content-type']).toBe('application/json');
@@ -407,7 +397,7 @@ describe('Hasura filestore API (/v1/file)', () => {
         user_role: 'editor',
       });
       await t.http().get(`/v1/file/${id}`).set(auth(editor.token)).expect(404);
-      if (localStorage) expect((await storedObjects(t.config.dataDir)).length).toBe(before);
+      expect((await storedObjects(t.config)).length).toBe(before);
     });
 
     it('admins delete any file (user_id / user_role name the caller)', async () => {
@@ -455,14 +445,16 @@ describe('Hasura filestore API (/v1/file)', () => {
 
     it('uploaded natively: the same file at /v1/file/{id}, and its id is taken here', async () => {
       const body = randomBytes(777);
-      const native = await t.http().post('/api/files').set(auth(editor.token)).set('Content-Type', 'audio/ogg').send(body).expect(201);
-      const got = await download(t, `/v1/file/${native.body.id}`, auth(editor.token));
+      const native = bodyOf<MolgenisFile>(
+        await t.http().post('/api/files').set(auth(editor.token)).set('Content-Type', 'audio/ogg').send(body).expect(201),
+      );
+      const got = await download(t, `/v1/file/${native.id}`, auth(editor.token));
       expect(got.status).toBe(200);
       expect(got.headers.get('content-type')).toBe('audio/ogg');
       expect(got.bytes.equals(body)).toBe(true);
-      await upload(editor.token, `/v1/file/${native.body.id}`, 'x').expect(409);
-      const deleted = await t.http().delete(`/v1/file/${native.body.id}`).set(auth(editor.token)).expect(200);
-      expect(deleted.body).toMatchObject({ file_id: native.body.id, content_type: 'audio/ogg', file_size: 777 });
+      await upload(editor.token, `/v1/file/${native.id}`, 'x').expect(409);
+      const deleted = await t.http().delete(`/v1/file/${native.id}`).set(auth(editor.token)).expect(200);
+      expect(deleted.body).toMatchObject({ file_id: native.id, content_type: 'audio/ogg', file_size: 777 });
     });
   });
 
@@ -472,14 +464,14 @@ describe('Hasura filestore API (/v1/file)', () => {
       const res = await t.http().post(`/v1/file/${newId()}`).set(gateway).send(Buffer.from('x')).expect(401);
       expect(res.body).toMatchObject({ error: expect.stringContaining('Authentication required') });
       const withToken = await upload(viewer.token, `/v1/file/${newId()}`, 'x').set(gateway).expect(403);
-      expect(withToken.body.code).toBe('FORBIDDEN');
+      expect(bodyOf<HasuraError>(withToken).code).toBe('FORBIDDEN');
       const asEditor = await upload(editor.token, `/v1/file/${newId()}`, 'x').set(gateway).expect(200);
       expect(asEditor.body).toMatchObject({ user_id: editor.id, user_role: 'editor' });
     });
   });
 
   it('documents every route, header and error in the OpenAPI document', async () => {
-    const doc = (await t.http().get('/api/docs-json').expect(200)).body;
+    const doc = bodyOf<OpenApiDocument>(await t.http().get('/api/docs-json').expect(200));
     expect(
       Object.keys(doc.paths)
         .filter((path) => path.startsWith('/v1/file'))
@@ -497,7 +489,7 @@ describe('Hasura filestore API (/v1/file)', () => {
     expect(Object.keys(one.delete.responses).sort()).toEqual(['200', '401', '403', '404']);
     expect(one.post.responses['409'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraRequestErrorDto');
     expect(one.get.responses['404'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraErrorDto');
-    const headers = one.post.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
+    const headers = one.post.parameters.filter((p) => p.in === 'header').map((p) => p.name);
     expect(headers).toEqual(expect.arrayContaining(['X-Hasura-User-Id', 'X-Hasura-Role', 'Content-Type', 'Content-Length']));
     expect(doc.components.schemas.HasuraFileDto.required).toEqual(
       expect.arrayContaining(['file_id', 'content_type', 'file_status', 'file_size', 'user_id', 'user_role', 'created_at']),
@@ -534,11 +526,11 @@ describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
 
     // Recorded on first sight (once, however many requests), so that it can own files; it has no usable password.
     const users = await t.http().get('/api/users?limit=100').set(auth(t.adminToken)).expect(200);
-    const list = (users.body.items ?? users.body) as { id: string; username: string }[];
+    const list = bodyOf<Page<User>>(users).items;
     const recorded = list.filter((u) => u.username === 'hasura:42');
     expect(recorded).toHaveLength(1);
     const meta = await t.http().get(`/api/files/${id}`).set(auth(t.adminToken)).expect(200);
-    expect(meta.body.owner).toBe(recorded[0].id);
+    expect(bodyOf<MolgenisFile>(meta).owner).toBe(recorded[0].id);
     await t
       .http()
       .post('/api/auth/login')
@@ -558,7 +550,7 @@ describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
     );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     const users = await t.http().get('/api/users?limit=100').set(auth(t.adminToken)).expect(200);
-    const list = (users.body.items ?? users.body) as { username: string }[];
+    const list = bodyOf<Page<User>>(users).items;
     expect(list.filter((u) => u.username === 'hasura:77')).toHaveLength(1);
   });
 
@@ -586,7 +578,7 @@ describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
   it('without X-Hasura-User-Id a token still works; the headers win over a token on /v1/file', async () => {
     const editor = await t.createUser(['editor']);
     const byToken = await t.http().post(`/v1/file/${newId()}`).set(auth(editor.token)).send(Buffer.from('x')).expect(200);
-    expect(byToken.body.user_id).toBe(editor.id);
+    expect(bodyOf<HasuraFile>(byToken).user_id).toBe(editor.id);
     const both = await t
       .http()
       .post(`/v1/file/${newId()}`)
@@ -594,7 +586,7 @@ describe('Hasura filestore API with HASURA_TRUST_HEADERS=true', () => {
       .set(gateway('5', 'user'))
       .send(Buffer.from('x'))
       .expect(200);
-    expect(both.body.user_id).toBe(5);
+    expect(bodyOf<HasuraFile>(both).user_id).toBe(5);
   });
 
   it('only on /v1/file: the native API ignores the headers', async () => {

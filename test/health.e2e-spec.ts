@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { bodyOf, Health, OpenApiDocument } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 describe('operations', () => {
@@ -12,14 +13,14 @@ describe('operations', () => {
 
   it('GET /health reports the database up, without credentials', async () => {
     const res = await t.http().get('/health').expect(200);
-    expect(res.body.status).toBe('ok');
-    expect(res.body.info.database.status).toBe('up');
+    expect(bodyOf<Health>(res).status).toBe('ok');
+    expect(bodyOf<Health>(res).info.database.status).toBe('up');
   });
 
   it('serves the OpenAPI document and Swagger UI', async () => {
-    const doc = await t.http().get('/api/docs-json').expect(200);
-    expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/files', '/api/files/{id}', '/api/auth/login', '/api/users']));
+    const doc = bodyOf<OpenApiDocument>(await t.http().get('/api/docs-json').expect(200));
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/files', '/api/files/{id}', '/api/auth/login', '/api/users']));
     const ui = await t.http().get('/api/docs').expect(200);
     expect(ui.text).toContain('swagger');
   });

@@ -66,5 +66,6 @@ describe('a real service process', () => {
     expect(await service.exited).toBe('SIGKILL');
     service = await startServiceProcess(env.env, { port: service.port });
     expect(sha256(await download(service.url, token, id))).toBe(sha256(bytes));
-  });
+    // Two process starts, each on the embedded database, after the service build: generous on a loaded machine.
+  }, 180_000);
 });

@@ -7,7 +7,9 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/load-config.js';
 import { EmbeddedDatabase } from '../src/database/embedded-database.js';
 import { collectBytes } from './support/bytes.js';
+import { bodyOf, MolgenisFile } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
+import { quietLogs } from './support/test-logger.js';
 
 describe('data survives a restart', () => {
   let t: TestApp;
@@ -24,17 +26,18 @@ describe('data survives a restart', () => {
       .set('Authorization', `Bearer ${user.token}`)
       .set('x-molgenis-filename', 'keep.txt')
       .send(Buffer.from('still here'))
-      .expect(201);
+      .expect(201)
+      .then((res) => bodyOf<MolgenisFile>(res));
 
     t = await t.restart();
     const token = await t.login('persistent-user', user.password);
     // Tokens issued before the restart stay valid (same secret).
     await t.http().get('/api/auth/me').set('Authorization', `Bearer ${user.token}`).expect(200);
-    const meta = await t.http().get(`/api/files/${uploaded.body.id}`).set('Authorization', `Bearer ${token}`).expect(200);
-    expect(meta.body.filename).toBe('keep.txt');
+    const meta = await t.http().get(`/api/files/${uploaded.id}`).set('Authorization', `Bearer ${token}`).expect(200);
+    expect(bodyOf<MolgenisFile>(meta).filename).toBe('keep.txt');
     const content = await t
       .http()
-      .get(`/api/files/${uploaded.body.id}?alt=media`)
+      .get(`/api/files/${uploaded.id}?alt=media`)
       .set('Authorization', `Bearer ${token}`)
       .buffer(true)
       .parse(collectBytes)
@@ -70,7 +73,7 @@ embedded('embedded database', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.on('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
     });
     const orphanPid = Number((await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
@@ -79,10 +82,10 @@ embedded('embedded database', () => {
     expect(() => process.kill(orphanPid, 0)).not.toThrow(); // still running, holding the cluster
 
     const db = new EmbeddedDatabase(config());
-    const url = await db.start();
+    const url = await quietLogs(/Stopping an orphaned embedded PostgreSQL/, () => db.start());
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query('SELECT 1 AS ok');
+    const { rows } = await client.query<{ ok: number }>('SELECT 1 AS ok');
     await client.end();
     expect(rows[0].ok).toBe(1);
     expect(() => process.kill(orphanPid, 0)).toThrow();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { auth, bodyOf, MolgenisFile } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 // Always on S3: the test app starts its own s3rver for STORAGE_DRIVER=s3 without an S3_ENDPOINT.
@@ -8,7 +9,6 @@ describe('STORAGE_PRESIGNED_DOWNLOADS=true (S3)', () => {
   let stranger: { token: string };
   let fileId: string;
   const body = Buffer.from('served by the object store');
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
     t = await startTestApp({ STORAGE_DRIVER: 's3', STORAGE_PRESIGNED_DOWNLOADS: 'true' });
@@ -22,7 +22,7 @@ describe('STORAGE_PRESIGNED_DOWNLOADS=true (S3)', () => {
       .set('x-molgenis-filename', 'note.txt')
       .send(body)
       .expect(201);
-    fileId = res.body.id;
+    fileId = bodyOf<MolgenisFile>(res).id;
   });
   afterAll(async () => {
     await t?.close();

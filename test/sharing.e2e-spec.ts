@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { collectBytes } from './support/bytes.js';
+import { auth, bodyOf, Count, Deleted, FileGrant, MolgenisFile, Page, Problem } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 type User = { id: string; username: string; token: string };
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('per-file sharing (/api/files/{id}/permissions)', () => {
   let t: TestApp;
@@ -32,7 +33,7 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
       .set({ 'Content-Type': 'text/plain', 'x-molgenis-filename': filename })
       .send(Buffer.from(content))
       .expect(201);
-    return { id: res.body.id as string, content, filename };
+    return { id: bodyOf<MolgenisFile>(res).id, content, filename };
   };
   const share = (token: string, fileId: string, body: Record<string, unknown>) =>
     t.http().post(`/api/files/${fileId}/permissions`).set(auth(token)).send(body);
@@ -49,17 +50,17 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
       permission: 'READ',
       createdBy: owner.id,
     });
-    expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bodyOf<FileGrant>(res).id).toMatch(/^[0-9a-f-]{36}$/);
 
     const meta = await t.http().get(`/api/files/${file.id}`).set(auth(other.token)).expect(200);
     expect(meta.body).toMatchObject({ id: file.id, filename: file.filename });
     expect((await t.http().get(`/api/files/${file.id}?alt=media`).set(auth(other.token)).expect(200)).text).toBe(file.content);
     await t.http().head(`/api/files/${file.id}?alt=media`).set(auth(other.token)).expect(200);
-    const hasura = await t.http().get(`/v1/file/${file.id}`).set(auth(other.token)).buffer(true).parse(collect).expect(200);
-    expect(hasura.body.toString()).toBe(file.content);
+    const hasura = await t.http().get(`/v1/file/${file.id}`).set(auth(other.token)).buffer(true).parse(collectBytes).expect(200);
+    expect((hasura.body as Buffer).toString()).toBe(file.content);
 
     const denied = await t.http().delete(`/api/files/${file.id}`).set(auth(other.token)).expect(403);
-    expect(denied.body.detail).toMatch(/WRITE/);
+    expect(bodyOf<Problem>(denied).detail).toMatch(/WRITE/);
     await t.http().delete(`/v1/file/${file.id}`).set(auth(other.token)).expect(403);
     await t.http().get(`/api/files/${file.id}`).set(auth(owner.token)).expect(200);
   });
@@ -79,7 +80,7 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     await t.http().get(`/api/files/${file.id}`).set(auth(viewer.token)).expect(403);
     const res = await share(owner.token, file.id, { role: 'viewer', permission: 'READ' }).expect(201);
     expect(res.body).toMatchObject({ role: 'viewer', permission: 'READ' });
-    expect(res.body.username).toBeUndefined();
+    expect(bodyOf<FileGrant>(res).username).toBeUndefined();
     const anotherViewer = await t.createUser(['viewer']);
     for (const user of [viewer, anotherViewer]) {
       expect((await t.http().get(`/api/files/${file.id}?alt=media`).set(auth(user.token)).expect(200)).text).toBe(file.content);
@@ -92,29 +93,33 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     await share(owner.token, file.id, { username: viewer.username, permission: 'WRITE' }).expect(201);
     await t.http().get(`/api/files/${file.id}`).set(auth(viewer.token)).expect(200);
     const denied = await t.http().delete(`/api/files/${file.id}`).set(auth(viewer.token)).expect(403);
-    expect(denied.body.detail).toContain("'file:write'");
+    expect(bodyOf<Problem>(denied).detail).toContain("'file:write'");
   });
 
   it('lists grants, re-granting changes the permission in place, and revoking takes effect at once', async () => {
     const file = await upload(owner.token);
     const first = await share(owner.token, file.id, { username: other.username, permission: 'READ' }).expect(201);
     const again = await share(owner.token, file.id, { username: other.username, permission: 'WRITE' }).expect(201);
-    expect(again.body).toMatchObject({ id: first.body.id, permission: 'WRITE' });
+    expect(again.body).toMatchObject({ id: bodyOf<FileGrant>(first).id, permission: 'WRITE' });
     await share(owner.token, file.id, { role: 'editor', permission: 'READ' }).expect(201);
 
     const list = await t.http().get(`/api/files/${file.id}/permissions`).set(auth(owner.token)).expect(200);
-    expect(list.body.map((g: { username?: string; role?: string; permission: string }) => [g.username ?? g.role, g.permission])).toEqual([
+    expect(bodyOf<FileGrant[]>(list).map((g) => [g.username ?? g.role, g.permission])).toEqual([
       [other.username, 'WRITE'],
       ['editor', 'READ'],
     ]);
 
-    const roleGrant = list.body[1].id;
+    const roleGrant = bodyOf<FileGrant[]>(list)[1].id;
     await t.http().get(`/api/files/${file.id}`).set(auth(editorWithoutGrant.token)).expect(200);
     await t.http().delete(`/api/files/${file.id}/permissions/${roleGrant}`).set(auth(owner.token)).expect(204);
     await t.http().get(`/api/files/${file.id}`).set(auth(editorWithoutGrant.token)).expect(403);
     await t.http().delete(`/api/files/${file.id}/permissions/${roleGrant}`).set(auth(owner.token)).expect(404);
 
-    await t.http().delete(`/api/files/${file.id}/permissions/${first.body.id}`).set(auth(owner.token)).expect(204);
+    await t
+      .http()
+      .delete(`/api/files/${file.id}/permissions/${bodyOf<FileGrant>(first).id}`)
+      .set(auth(owner.token))
+      .expect(204);
     await t.http().get(`/api/files/${file.id}?alt=media`).set(auth(other.token)).expect(403);
   });
 
@@ -123,16 +128,20 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     const grant = await share(owner.token, file.id, { username: viewer.username, permission: 'READ' }).expect(201);
     await share(other.token, file.id, { username: other.username, permission: 'WRITE' }).expect(403);
     await t.http().get(`/api/files/${file.id}/permissions`).set(auth(other.token)).expect(403);
-    await t.http().delete(`/api/files/${file.id}/permissions/${grant.body.id}`).set(auth(other.token)).expect(403);
+    await t
+      .http()
+      .delete(`/api/files/${file.id}/permissions/${bodyOf<FileGrant>(grant).id}`)
+      .set(auth(other.token))
+      .expect(403);
 
     // A READ holder may read the file but not see or change who else may.
     await share(owner.token, file.id, { username: other.username, permission: 'READ' }).expect(201);
     const denied = await t.http().get(`/api/files/${file.id}/permissions`).set(auth(other.token)).expect(403);
-    expect(denied.body.detail).toMatch(/WRITE/);
+    expect(bodyOf<Problem>(denied).detail).toMatch(/WRITE/);
     await share(other.token, file.id, { username: editorWithoutGrant.username, permission: 'READ' }).expect(403);
 
     const byAdmin = await share(t.adminToken, file.id, { username: editorWithoutGrant.username, permission: 'READ' }).expect(201);
-    expect(byAdmin.body.createdBy).not.toBe(owner.id);
+    expect(bodyOf<FileGrant>(byAdmin).createdBy).not.toBe(owner.id);
     await t.http().get(`/api/files/${file.id}/permissions`).set(auth(t.adminToken)).expect(200);
   });
 
@@ -140,9 +149,9 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     const file = await upload(owner.token);
     await share(owner.token, file.id, { username: `nobody-${randomBytes(4).toString('hex')}`, permission: 'READ' }).expect(404);
     const badRole = await share(owner.token, file.id, { role: 'superuser', permission: 'READ' }).expect(400);
-    expect(badRole.body.detail).toMatch(/role must be one of/);
+    expect(bodyOf<Problem>(badRole).detail).toMatch(/role must be one of/);
     const badPermission = await share(owner.token, file.id, { username: other.username, permission: 'OWN' }).expect(400);
-    expect(badPermission.body.detail).toMatch(/READ or WRITE/);
+    expect(bodyOf<Problem>(badPermission).detail).toMatch(/READ or WRITE/);
     await share(owner.token, file.id, { username: other.username }).expect(400);
     await share(owner.token, file.id, { username: other.username, role: 'viewer', permission: 'READ' }).expect(400);
     await share(owner.token, file.id, { permission: 'READ' }).expect(400);
@@ -168,7 +177,11 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     // A grant id of another file does not work on this one.
     const otherFile = await upload(owner.token);
     const foreign = await share(owner.token, otherFile.id, { username: other.username, permission: 'READ' }).expect(201);
-    await t.http().delete(`/api/files/${file.id}/permissions/${foreign.body.id}`).set(auth(owner.token)).expect(404);
+    await t
+      .http()
+      .delete(`/api/files/${file.id}/permissions/${bodyOf<FileGrant>(foreign).id}`)
+      .set(auth(owner.token))
+      .expect(404);
     await t.http().get(`/api/files/${otherFile.id}`).set(auth(other.token)).expect(200);
   });
 
@@ -186,7 +199,7 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
   it('a viewer cannot manage grants at all, and is told which permission is missing', async () => {
     const file = await upload(owner.token);
     const res = await t.http().get(`/api/files/${file.id}/permissions`).set(auth(viewer.token)).expect(403);
-    expect(res.body.detail).toContain("'file:write'");
+    expect(bodyOf<Problem>(res).detail).toContain("'file:write'");
   });
 
   it('grants go with their file and with their grantee', async () => {
@@ -212,17 +225,17 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     await share(owner.token, direct.id, { username: lister.username, permission: 'READ' }).expect(201);
     await share(owner.token, byRole.id, { role: 'viewer', permission: 'READ' }).expect(201);
 
-    const page = await t.http().get('/api/files?limit=1000').set(auth(lister.token)).expect(200);
-    const seen = new Map<string, boolean>(page.body.items.map((f: { id: string; shared: boolean }) => [f.id, f.shared]));
+    const page = bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files?limit=1000').set(auth(lister.token)).expect(200));
+    const seen = new Map(page.items.map((f) => [f.id, f.shared]));
     expect(seen.get(direct.id)).toBe(true);
     expect(seen.get(byRole.id)).toBe(true);
     expect(seen.has(unshared.id)).toBe(false);
     expect(seen.has(mine.id)).toBe(false);
-    expect(page.body.total).toBe(page.body.items.length);
+    expect(page.total).toBe(page.items.length);
 
-    const ownPage = await t.http().get('/api/files?limit=1000').set(auth(own.token)).expect(200);
-    expect(ownPage.body.items.find((f: { id: string }) => f.id === mine.id)?.shared).toBe(false);
-    expect(ownPage.body.items.map((f: { id: string }) => f.id)).not.toContain(direct.id);
+    const ownPage = bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files?limit=1000').set(auth(own.token)).expect(200));
+    expect(ownPage.items.find((f) => f.id === mine.id)?.shared).toBe(false);
+    expect(ownPage.items.map((f) => f.id)).not.toContain(direct.id);
 
     // The Appmixer dialect lists and counts through the same predicate.
     const appmixer = await t.http().get('/files?limit=1000').set(auth(lister.token)).expect(200);
@@ -231,13 +244,17 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     expect(appmixerIds).toContain(byRole.id);
     expect(appmixerIds).not.toContain(unshared.id);
     const count = await t.http().get('/files/count').set(auth(lister.token)).expect(200);
-    expect(count.body.count).toBe(page.body.total);
+    expect(bodyOf<Count>(count).count).toBe(page.total);
 
     // Revoked: gone from the listing at once.
     const grants = await t.http().get(`/api/files/${direct.id}/permissions`).set(auth(owner.token)).expect(200);
-    await t.http().delete(`/api/files/${direct.id}/permissions/${grants.body[0].id}`).set(auth(owner.token)).expect(204);
+    await t
+      .http()
+      .delete(`/api/files/${direct.id}/permissions/${bodyOf<FileGrant[]>(grants)[0].id}`)
+      .set(auth(owner.token))
+      .expect(204);
     const after = await t.http().get('/api/files?limit=1000').set(auth(lister.token)).expect(200);
-    expect(after.body.items.map((f: { id: string }) => f.id)).not.toContain(direct.id);
+    expect(bodyOf<Page<MolgenisFile>>(after).items.map((f) => f.id)).not.toContain(direct.id);
   });
 
   it('bulk deletes never touch files the caller does not own, even with a WRITE grant', async () => {
@@ -246,7 +263,7 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     const granted = await upload(owner.token);
     await share(owner.token, granted.id, { username: bulk.username, permission: 'WRITE' }).expect(201);
     const res = await t.http().delete('/files?filter=length:>=0').set(auth(bulk.token)).expect(200);
-    expect(res.body.deletedCount).toBe(1);
+    expect(bodyOf<Deleted>(res).deletedCount).toBe(1);
     await t.http().get(`/api/files/${theirs.id}`).set(auth(bulk.token)).expect(404);
     expect((await t.http().get(`/api/files/${granted.id}?alt=media`).set(auth(owner.token)).expect(200)).text).toBe(granted.content);
   });
@@ -291,7 +308,9 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
             path.includes('permissions')
               ? req.send({ username: b.username, permission: 'WRITE' })
               : req.set('Content-Type', 'text/plain').send('from-b');
-          const res = await (method === 'get' || method === 'head' || method === 'delete' ? req : withBody()).buffer(true).parse(collect);
+          const res = await (method === 'get' || method === 'head' || method === 'delete' ? req : withBody())
+            .buffer(true)
+            .parse(collectBytes);
           const text = Buffer.isBuffer(res.body) ? res.body.toString('latin1') : String(res.text ?? '');
           swept.push(`${method.toUpperCase()} ${target} -> ${res.status}`);
           expect({ route: `${method} ${target}`, leaks: leaks(text, withFile) || leaks(JSON.stringify(res.headers), withFile) }).toEqual({
@@ -311,12 +330,3 @@ describe('per-file sharing (/api/files/{id}/permissions)', () => {
     });
   });
 });
-
-/** Keeps any response body as raw bytes. */
-function collect(response: unknown, callback: (error: Error | null, body: Buffer) => void): void {
-  const res = response as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-  res.on('error', (error: Error) => callback(error, Buffer.alloc(0)));
-}

@@ -1,7 +1,8 @@
 /** supertest `.parse()` that keeps any response body as raw bytes (supertest leaves binary types unbuffered). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const collectBytes = (res: any, callback: (error: Error | null, body: Buffer) => void): void => {
+export const collectBytes = (response: unknown, callback: (error: Error | null, body: Buffer) => void): void => {
+  const res = response as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => callback(null, Buffer.concat(chunks)));
+  res.on('error', (error: Error) => callback(error, Buffer.alloc(0)));
 };

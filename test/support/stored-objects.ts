@@ -15,9 +15,9 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-/** Keys (S3) or paths (local) of every complete object. */
+/** Keys (S3) or paths (local) of every complete object, sorted. */
 export async function storedObjects(config: AppConfig): Promise<string[]> {
-  if (config.storage.driver === 'local') return filesUnder(join(config.dataDir, 'files', 'objects'));
+  if (config.storage.driver === 'local') return (await filesUnder(join(config.dataDir, 'files', 'objects'))).sort();
   const client = createS3Client(config.storage.s3!);
   try {
     const keys: string[] = [];
@@ -27,7 +27,7 @@ export async function storedObjects(config: AppConfig): Promise<string[]> {
       keys.push(...(page.Contents ?? []).map((o) => o.Key!));
       token = page.NextContinuationToken;
     } while (token);
-    return keys;
+    return keys.sort();
   } finally {
     client.destroy();
   }

@@ -12,7 +12,9 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { bodyOf, TokenResponse, User } from './http.js';
 import { startS3Server } from './s3-server.js';
+import { testLogger } from './test-logger.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password' };
 
@@ -135,7 +137,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
     abortOnError: false,
-    logger: (testEnv.env.LOG_LEVEL ?? 'warn') === 'silent' ? false : ['error', 'warn'],
+    logger: (testEnv.env.LOG_LEVEL ?? 'warn') === 'silent' ? false : testLogger,
   });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
@@ -146,7 +148,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
   const login = async (username: string, password: string) => {
     const res = await http().post('/api/auth/login').send({ username, password });
     if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${res.text}`);
-    return (res.body as { token: string }).token;
+    return bodyOf<TokenResponse>(res).token;
   };
   const adminToken = await login(ADMIN.username, testEnv.env.ADMIN_PASSWORD ?? ADMIN.password);
   let closed = false;
@@ -169,7 +171,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
       const password = 'password-' + randomBytes(4).toString('hex');
       const res = await http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password, roles });
       if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
-      return { id: (res.body as { id: string }).id, username, password, token: await login(username, password) };
+      return { id: bodyOf<User>(res).id, username, password, token: await login(username, password) };
     },
     testEnv,
     async restart(overrides = {}) {

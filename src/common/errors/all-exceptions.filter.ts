@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { dialectOf } from './api-dialect.js';
-import { DomainError } from './domain-error.js';
 import { renderError } from './error-body.js';
 import { toApiError } from './to-api-error.js';
 
@@ -14,10 +13,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
-    if (error.status >= 500 && exception instanceof DomainError) {
-      // An expected failure that says what happened (an outage of something we depend on): no stack to read.
-      this.logger.warn(`${req.method} ${req.originalUrl} answered ${error.status} ${error.code}: ${error.message}`);
-    } else if (error.status >= 500) {
+    if (error.status >= 500) {
       this.logger.error({ err: error.cause ?? exception, path: req.originalUrl }, `${req.method} ${req.originalUrl} failed: ${error.code}`);
     }
     if (res.headersSent) {

@@ -22,7 +22,7 @@ describe('contentDispositionFor', () => {
 
   it.each(['evil\r\nSet-Cookie: x=1.txt', 'nul\u0000.txt', 'tab\t.txt'])('drops control characters from %j', (name) => {
     const header = contentDispositionFor(file(name));
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(header).not.toMatch(/[\u0000-\u001f\u007f]/);
   });
 

@@ -27,7 +27,7 @@ export function parseDownloadOptions(query: { disposition?: unknown; download?: 
 function validDownloadName(value: unknown): string {
   if (typeof value !== 'string') throw badRequest('download must be given once, as a filename.');
   const name = value.trim();
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f/\\]/.test(name)) throw badRequest('download must be a plain filename: no control characters, / or \\.');
   if (name === '' || name === '.' || name === '..' || name.length > MAX_DOWNLOAD_NAME_LENGTH) {
     throw badRequest(`download must be a filename of 1-${MAX_DOWNLOAD_NAME_LENGTH} characters.`);
