@@ -7,6 +7,7 @@ import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -23,7 +24,16 @@ export class AppModule implements BeforeApplicationShutdown {
       module: AppModule,
       // FilesModule before the others: Express tries routes in the order they were registered, and the file routes
       // carry nearly all the traffic (their paths overlap no other module's).
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, StorageModule, FilesModule, UsersModule, AuthModule, HealthModule],
+      imports: [
+        AppConfigModule.forRoot(config),
+        RedisModule,
+        DatabaseModule,
+        StorageModule,
+        FilesModule,
+        UsersModule,
+        AuthModule,
+        HealthModule,
+      ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }

@@ -6,6 +6,7 @@ import { ProblemDto } from './common/openapi/api-errors.decorator.js';
 import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
 import { badRequest } from './common/errors/domain-error.js';
 import { AppConfig } from './config/app-config.js';
+import { documentRateLimits } from './throttle/rate-limit.openapi.js';
 
 /** Routes whose body is the file itself: no parser may touch it. */
 function isRawUploadRoute(req: Request): boolean {
@@ -55,25 +56,31 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
         'X-Request-Id',
         'WWW-Authenticate',
         'X-Count-Exact',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
       ],
       maxAge: 600,
     });
   }
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Stowage')
-      .setDescription(
-        'A file storage service speaking three APIs: the native MOLGENIS-style Files API at /api/files, ' +
-          'the Appmixer Files API at /files and the Hasura filestore API at /v1/file. ' +
-          'Authenticate with POST /api/auth/login, then send the token as `Authorization: Bearer` or `x-molgenis-token`.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-molgenis-token' }, 'x-molgenis-token')
-      .build(),
-    { extraModels: [ProblemDto] },
+  const document = documentRateLimits(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Stowage')
+        .setDescription(
+          'A file storage service speaking three APIs: the native MOLGENIS-style Files API at /api/files, ' +
+            'the Appmixer Files API at /files and the Hasura filestore API at /v1/file. ' +
+            'Authenticate with POST /api/auth/login, then send the token as `Authorization: Bearer` or `x-molgenis-token`.',
+        )
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'x-molgenis-token' }, 'x-molgenis-token')
+        .build(),
+      { extraModels: [ProblemDto] },
+    ),
   );
   if (config.identityProvider) documentIdentityProviderOutage(document);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });

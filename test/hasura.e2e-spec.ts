@@ -481,14 +481,16 @@ describe('Hasura filestore API (/v1/file)', () => {
     expect(Object.keys(one).sort()).toEqual(['delete', 'get', 'head', 'post']);
     expect(Object.keys(one.head.responses).sort()).toEqual(Object.keys(one.get.responses).sort());
     expect(Object.keys(doc.paths['/v1/file'])).toEqual(['post']);
-    expect(Object.keys(doc.paths['/v1/file'].post.responses).sort()).toEqual(['200', '401', '403', '413', '415', '500']);
-    expect(Object.keys(one.post.responses).sort()).toEqual(['200', '400', '401', '403', '409', '413', '415', '500']);
-    expect(Object.keys(one.get.responses).sort()).toEqual(['200', '206', '304', '401', '403', '404', '412', '416', '500']);
+    expect(Object.keys(doc.paths['/v1/file'].post.responses).sort()).toEqual(['200', '401', '403', '413', '415', '429', '500', '503']);
+    expect(Object.keys(one.post.responses).sort()).toEqual(['200', '400', '401', '403', '409', '413', '415', '429', '500', '503']);
+    expect(Object.keys(one.get.responses).sort()).toEqual(['200', '206', '304', '401', '403', '404', '412', '416', '429', '500', '503']);
     expect(one.get.responses['416'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraRequestErrorDto');
     expect(one.get.responses['412'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraErrorDto');
-    expect(Object.keys(one.delete.responses).sort()).toEqual(['200', '401', '403', '404']);
+    expect(Object.keys(one.delete.responses).sort()).toEqual(['200', '401', '403', '404', '429', '503']);
     expect(one.post.responses['409'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraRequestErrorDto');
     expect(one.get.responses['404'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraErrorDto');
+    // The rate-limit guard's answers (src/throttle/rate-limit.openapi.ts), in the filestore's shape.
+    expect(one.get.responses['429'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraErrorDto');
     const headers = one.post.parameters.filter((p) => p.in === 'header').map((p) => p.name);
     expect(headers).toEqual(expect.arrayContaining(['X-Hasura-User-Id', 'X-Hasura-Role', 'Content-Type', 'Content-Length']));
     expect(doc.components.schemas.HasuraFileDto.required).toEqual(

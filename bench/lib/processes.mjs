@@ -55,7 +55,8 @@ export const PRODUCTION_ENV = {
   MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
 };
 
-export async function startService({ dist, dataDir, databaseUrl, password, nodeArgs }) {
+/** `env`: extra settings for this run (e.g. rate limits), over the production defaults. */
+export async function startService({ dist, dataDir, databaseUrl, password, nodeArgs = [], env: extra = {} }) {
   const port = await freePort();
   const env = {
     NODE_ENV: 'production',
@@ -68,6 +69,7 @@ export async function startService({ dist, dataDir, databaseUrl, password, nodeA
     LOG_LEVEL: 'warn',
     ...PRODUCTION_ENV,
     DATABASE_URL: databaseUrl, // undefined: the embedded default, whatever the caller's environment says
+    ...extra,
   };
   const args = [...PRODUCTION_NODE_ARGS, ...(nodeArgs.length ? ['--import', EXIT_NORMALLY, ...nodeArgs] : [])];
   return startNode('service', [resolve(dist, 'src/main.js')], { env, cwd: dataDir, port, readyPath: '/health', nodeArgs: args });

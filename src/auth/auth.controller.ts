@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { AuthService } from './auth.service.js';
@@ -16,9 +16,9 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a username and password for a bearer token' })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiErrors(400, 401)
-  login(@Body() body: LoginDto): Promise<TokenResponseDto> {
-    return this.auth.login(body.username, body.password);
+  @ApiErrors(400, 401, 429, 503)
+  login(@Body() body: LoginDto, @Ip() address: string): Promise<TokenResponseDto> {
+    return this.auth.login(body.username, body.password, address);
   }
 
   @Get('me')

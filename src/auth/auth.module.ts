@@ -4,6 +4,8 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { RateLimitGuard } from '../throttle/rate-limit.guard.js';
+import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -22,6 +24,7 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
 @Module({
   imports: [
     UsersModule,
+    ThrottleModule,
     PassportModule,
     TypeOrmModule.forFeature([ApiToken]),
     JwtModule.registerAsync({
@@ -43,8 +46,9 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
     IdpJwtStrategy,
     ApiTokensService,
     IdpTokenVerifier,
-    // Order matters: who you are, then what you may do.
+    // Order matters: who you are, how much you may ask (per user, so after authentication), then what you may do.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },
   ],
 })

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { LoginThrottle } from '../throttle/login-throttle.js';
 import { UsersService } from '../users/users.service.js';
 import { JwtClaims } from './jwt.strategy.js';
 
@@ -12,10 +13,12 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly loginThrottle: LoginThrottle,
   ) {}
 
-  async login(username: string, password: string): Promise<{ token: string; tokenType: 'Bearer'; expiresIn: number }> {
-    const user = await this.users.verifyPassword(username, password);
+  /** `address`: the client's, as `trust proxy` resolves it; failed logins are counted per account and per address. */
+  async login(username: string, password: string, address?: string): Promise<{ token: string; tokenType: 'Bearer'; expiresIn: number }> {
+    const user = await this.loginThrottle.attempt(username, address, () => this.users.verifyPassword(username, password));
     if (!user) throw new DomainError(ErrorCode.Unauthenticated, 'Wrong username or password.');
     const claims: JwtClaims = { sub: user.id, username: user.username };
     const expiresIn = this.config.auth.jwtExpiresInSeconds;

@@ -65,5 +65,18 @@ export abstract class AppConfig {
     /** Authorised downloads answer 302 to a short-lived presigned URL of the object store (S3 only). */
     presignedDownloads: boolean;
   };
+  /** REDIS_URL: counters every instance shares (rate limits, failed logins); unset: each process counts alone. */
+  abstract readonly redis?: { url: string; keyPrefix: string };
+  /** docs/rate-limits.md */
+  abstract readonly limits: {
+    /** Requests per minute per user (per client address when anonymous); unset: no limit. */
+    requestsPerMinute?: number;
+    /** Failed logins allowed per account and per client address within the window; 0: that count is off. */
+    loginFailuresPerAccount: number;
+    loginFailuresPerAddress: number;
+    loginFailureWindowSeconds: number;
+    /** Hashes that may wait for a hashing slot before logins are refused with 503. */
+    passwordHashMaxWaiting: number;
+  };
   abstract readonly log: { level: string };
 }

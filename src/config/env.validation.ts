@@ -178,6 +178,53 @@ export class EnvironmentVariables {
   @IsBoolean()
   STORAGE_PRESIGNED_DOWNLOADS?: boolean;
 
+  /** Counters shared by every instance (rate limits, failed logins) live there; unset: in each process. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:{}-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of A-Z a-z 0-9 . _ : { } -' })
+  REDIS_KEY_PREFIX?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_PER_MINUTE must be a whole number of requests (unset: no limit)' })
+  @Min(1, { message: 'RATE_LIMIT_PER_MINUTE must be at least 1 (unset it for no limit)' })
+  @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  /** 0 turns the per-account count off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT?: number;
+
+  /** 0 turns the per-address count off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  LOGIN_MAX_FAILURES_PER_ADDRESS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  LOGIN_FAILURE_WINDOW_SECONDS?: number;
+
+  /** Password hashes that may wait for one of the two hashing slots; more are refused with 503 at once. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  PASSWORD_HASH_MAX_WAITING?: number;
+
   @IsOptional()
   @IsIn(['loopback', 'uniquelocal', 'linklocal', 'true', 'false'], {
     message: 'TRUST_PROXY must be loopback, uniquelocal, linklocal, true or false',

@@ -66,6 +66,14 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
             }
           : undefined,
     },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX ?? 'stowage:' } : undefined,
+    limits: {
+      requestsPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      loginFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT ?? 10,
+      loginFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS ?? 20,
+      loginFailureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900,
+      passwordHashMaxWaiting: env.PASSWORD_HASH_MAX_WAITING ?? 32,
+    },
     log: { level: env.LOG_LEVEL ?? 'info' },
   };
 }

@@ -18,7 +18,7 @@ export class UsersController {
   @Post()
   @ApiOperation({ summary: 'Create a user (admin)' })
   @ApiCreatedResponse({ type: UserDto })
-  @ApiErrors(400, 401, 403, 409)
+  @ApiErrors(400, 401, 403, 409, 503)
   async create(@Body() body: CreateUserDto): Promise<UserDto> {
     return toUserDto(await this.users.create(body.username, body.password, body.roles));
   }

@@ -22,12 +22,14 @@ export class UsersService implements OnApplicationBootstrap {
   private dummyHash?: Promise<string>;
   /** Every authenticated request looks its user up: reuse the answer for a moment. */
   private readonly recent = new TtlCache<User>(USER_CACHE_MS);
-  private readonly passwords = new PasswordHasher();
+  private readonly passwords: PasswordHasher;
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.passwords = new PasswordHasher(config.limits.passwordHashMaxWaiting);
+  }
 
   /**
    * First start: create the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or with a generated password, printed once.
@@ -88,17 +90,33 @@ export class UsersService implements OnApplicationBootstrap {
   async verifyPassword(username: string, password: string): Promise<User | null> {
     const user = await this.users.findOneBy({ username });
     if (!user) {
-      this.dummyHash ??= this.passwords.hash(randomBytes(16).toString('hex'));
+      // Not kept when it failed (the hashing queue was full): a later login makes it again.
+      this.dummyHash ??= this.passwords.hash(randomBytes(16).toString('hex')).catch((error: unknown) => {
+        this.dummyHash = undefined;
+        throw error;
+      });
       await this.passwords.verify(await this.dummyHash, password);
       return null;
     }
     if (!(await this.passwords.verify(user.passwordHash, password))) return null;
     if (this.passwords.isOutdated(user.passwordHash)) {
       // Made with older, costlier settings: the next logins of this user use the current ones.
-      user.passwordHash = await this.passwords.hash(password);
-      await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
+      await this.rehash(user, password);
     }
     return user;
+  }
+
+  /** Skipped when the hashing queue is full: the login succeeded, and the next one rehashes. */
+  private async rehash(user: User, password: string): Promise<void> {
+    let passwordHash: string;
+    try {
+      passwordHash = await this.passwords.hash(password);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.ServiceBusy) return;
+      throw error;
+    }
+    user.passwordHash = passwordHash;
+    await this.users.update({ id: user.id }, { passwordHash });
   }
 
   /** `identity`: who an IdP user is there (IdpUsersService); absent for local and Hasura users. */

@@ -64,6 +64,9 @@ export interface TestEnvOptions {
   realDatabase?: boolean;
 }
 
+/** The Redis for tests of shared counters: the machine's, unless TEST_REDIS_URL names another. */
+export const testRedisUrl = (): string => process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** The PostgreSQL server for tests that need one shared by several instances. */
 export const realPostgresServerUrl = (): string =>
   process.env.TEST_DATABASE_URL ?? process.env.TEST_PG_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -97,6 +100,9 @@ export async function prepareTestEnv(overrides: Record<string, string | undefine
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    // Redis is shared by every test (and helper) on the machine: each test env keeps its keys apart. Only used
+    // where a test sets REDIS_URL (testRedisUrl()).
+    REDIS_KEY_PREFIX: `stowage-test-${randomBytes(6).toString('hex')}:`,
     STORAGE_DRIVER: process.env.TEST_STORAGE_DRIVER,
     S3_ENDPOINT: process.env.S3_ENDPOINT,
     S3_BUCKET: process.env.S3_BUCKET,

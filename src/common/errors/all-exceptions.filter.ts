@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { dialectOf } from './api-dialect.js';
+import { DomainError } from './domain-error.js';
 import { renderError } from './error-body.js';
 import { toApiError } from './to-api-error.js';
 
@@ -14,7 +15,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
     if (error.status >= 500) {
-      this.logger.error({ err: error.cause ?? exception, path: req.originalUrl }, `${req.method} ${req.originalUrl} failed: ${error.code}`);
+      // A refusal of ours with Retry-After (busy, a dependency away) says all in one line; anything else logs its stack.
+      const expected = exception instanceof DomainError && error.status === 503;
+      this.logger.error(
+        expected ? { code: error.code, path: req.originalUrl } : { err: error.cause ?? exception, path: req.originalUrl },
+        `${req.method} ${req.originalUrl} failed: ${error.code}`,
+      );
     }
     if (res.headersSent) {
       // Mid-stream failure: the status is gone; cutting the connection is the only honest signal left.

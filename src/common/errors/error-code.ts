@@ -16,12 +16,15 @@ export enum ErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   RangeNotSatisfiable = 'RANGE_NOT_SATISFIABLE',
+  TooManyRequests = 'TOO_MANY_REQUESTS',
   UploadAborted = 'UPLOAD_ABORTED',
   StorageFull = 'STORAGE_FULL',
   StorageUnavailable = 'STORAGE_UNAVAILABLE',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   /** The identity provider's keys cannot be fetched, and no cached key fits the token. */
   IdentityProviderUnavailable = 'IDENTITY_PROVIDER_UNAVAILABLE',
+  ServiceBusy = 'SERVICE_BUSY',
+  RateLimitStoreUnavailable = 'RATE_LIMIT_STORE_UNAVAILABLE',
   Internal = 'INTERNAL',
 }
 
@@ -41,11 +44,14 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.RangeNotSatisfiable]: 416,
+  [ErrorCode.TooManyRequests]: 429,
   // 400: the client went away mid-body; nobody reads this answer but the log.
   [ErrorCode.UploadAborted]: 400,
   [ErrorCode.StorageFull]: 507,
   [ErrorCode.StorageUnavailable]: 503,
   [ErrorCode.DatabaseUnavailable]: 503,
   [ErrorCode.IdentityProviderUnavailable]: 503,
+  [ErrorCode.ServiceBusy]: 503,
+  [ErrorCode.RateLimitStoreUnavailable]: 503,
   [ErrorCode.Internal]: 500,
 };

@@ -22,6 +22,7 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
   416: ErrorCode.RangeNotSatisfiable,
+  429: ErrorCode.TooManyRequests,
   503: ErrorCode.DatabaseUnavailable,
   507: ErrorCode.StorageFull,
 };

@@ -25,7 +25,8 @@ const WHEN: Record<number, string> = {
   413: 'The body is larger than MAX_UPLOAD_BYTES',
   415: 'This media type is not accepted here',
   416: 'The requested range lies outside the file',
-  503: 'The database or storage is unavailable; retry later',
+  429: 'Too many requests, or too many failed logins: wait Retry-After seconds',
+  503: 'The database or storage is unavailable, or the service is too busy; retry after Retry-After',
   507: 'The storage is full',
 };
 
