@@ -270,7 +270,9 @@ describe('an identity provider whose keys cannot be fetched', () => {
     expect(doc.paths['/v1/file/{fileId}'].get.responses['503'].content['application/json'].schema.$ref).toBe(
       '#/components/schemas/HasuraErrorDto',
     );
-    expect(doc.paths['/api/auth/login'].post.responses['503']).toBeUndefined();
+    // Public routes take no credentials: no IdP outage there.
+    expect(doc.paths['/api/auth/login'].post.responses['503']?.description ?? '').not.toContain('IDENTITY_PROVIDER_UNAVAILABLE');
+    expect(doc.paths['/api/auth/me'].get.responses['503'].description).toContain('IDENTITY_PROVIDER_UNAVAILABLE');
   });
 });
 

@@ -164,5 +164,8 @@ export interface OpenApiDocument {
 export interface OpenApiOperation {
   parameters: { name: string; in: string }[];
   requestBody: { content: Record<string, unknown> };
-  responses: Record<string, { headers: Record<string, { schema: unknown }>; content: Record<string, { schema: { $ref: string } }> }>;
+  responses: Record<
+    string,
+    { description: string; headers: Record<string, { schema: unknown }>; content: Record<string, { schema: { $ref: string } }> }
+  >;
 }
