@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { FilesModule } from './files/files.module.js';
+import { TusModule } from './files/tus/tus.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -30,6 +31,7 @@ export class AppModule implements BeforeApplicationShutdown {
         DatabaseModule,
         StorageModule,
         FilesModule,
+        TusModule,
         UsersModule,
         AuthModule,
         HealthModule,

@@ -1,4 +1,5 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
@@ -8,8 +9,11 @@ import { badRequest } from './common/errors/domain-error.js';
 import { AppConfig } from './config/app-config.js';
 import { documentRateLimits } from './throttle/rate-limit.openapi.js';
 
-/** Routes whose body is the file itself: no parser may touch it. */
+const isTusRoute = (req: Request): boolean => req.path === '/api/uploads' || req.path.startsWith('/api/uploads/');
+
+/** Routes whose body is the file itself (or tus' bytes, whatever the method): no parser may touch it. */
 function isRawUploadRoute(req: Request): boolean {
+  if (isTusRoute(req)) return true;
   return req.method === 'POST' && (req.path === '/api/files' || req.path === '/v1/file' || req.path.startsWith('/v1/file/'));
 }
 
@@ -41,9 +45,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   );
   app.enableShutdownHooks();
   if (config.http.corsOrigins.length > 0) {
-    app.enableCors({
+    const cors: CorsOptions = {
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
-      methods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
       // What browser clients of the three APIs send and need to read back.
       exposedHeaders: [
         'Location',
@@ -60,9 +64,27 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
         'X-RateLimit-Limit',
         'X-RateLimit-Remaining',
         'X-RateLimit-Reset',
+        // tus (/api/uploads)
+        'Upload-Offset',
+        'Upload-Length',
+        'Upload-Metadata',
+        'Upload-Expires',
+        'Tus-Resumable',
+        'Tus-Version',
+        'Tus-Extension',
+        'Tus-Max-Size',
+        'Stowage-File-Id',
       ],
       maxAge: 600,
-    });
+    };
+    // The cors middleware answers every OPTIONS as a preflight; tus discovery (an OPTIONS that is not one) goes on to
+    // the tus route instead.
+    app.enableCors((req: Request, callback: (error: Error | null, options: CorsOptions) => void) =>
+      callback(
+        null,
+        req.method === 'OPTIONS' && isTusRoute(req) && !req.headers['access-control-request-method'] ? { origin: false } : cors,
+      ),
+    );
   }
 
   const document = documentRateLimits(

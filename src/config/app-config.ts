@@ -57,6 +57,8 @@ export abstract class AppConfig {
   abstract readonly identityProvider?: IdentityProviderSettings;
   /** `expirySeconds`: how long an unfinished chunked upload survives its last chunk. */
   abstract readonly uploads: { maxBytes: number; expirySeconds: number };
+  /** Resumable uploads at /api/uploads: `lockPoolSize` PostgreSQL connections hold their locks (one per request in flight). */
+  abstract readonly tus: { lockPoolSize: number };
   /** `cacheControl`: the Cache-Control of file downloads (`private` by default: files are per-user). */
   abstract readonly downloads: { cacheControl: string };
   abstract readonly storage: {

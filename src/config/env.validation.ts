@@ -133,6 +133,14 @@ export class EnvironmentVariables {
   @Max(30 * 86400)
   UPLOAD_EXPIRY_SECONDS?: number;
 
+  /** PostgreSQL connections per instance that hold tus upload locks: one per tus request in progress. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'TUS_LOCK_POOL_SIZE must be a whole number from 1 to 500' })
+  @Min(1, { message: 'TUS_LOCK_POOL_SIZE must be a whole number from 1 to 500' })
+  @Max(500, { message: 'TUS_LOCK_POOL_SIZE must be a whole number from 1 to 500' })
+  TUS_LOCK_POOL_SIZE?: number;
+
   // A header value: printable ASCII only, so it can never split a response.
   @IsOptional()
   @Matches(/^[\x20-\x7e]{1,200}$/, { message: 'CACHE_CONTROL must be a Cache-Control value of printable ASCII (e.g. private, max-age=60)' })

@@ -51,6 +51,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       : undefined,
     uploads: { maxBytes: env.MAX_UPLOAD_BYTES ?? 10 * 1024 ** 3, expirySeconds: env.UPLOAD_EXPIRY_SECONDS ?? 86400 },
     downloads: { cacheControl: env.CACHE_CONTROL?.trim() || 'private' },
+    tus: { lockPoolSize: env.TUS_LOCK_POOL_SIZE ?? 20 },
     storage: {
       driver: env.STORAGE_DRIVER ?? 'local',
       presignedDownloads: env.STORAGE_PRESIGNED_DOWNLOADS ?? false,

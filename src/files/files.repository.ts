@@ -48,6 +48,11 @@ export class FilesRepository {
     ).then((rows) => (rows.length ? toFileMeta(rows[0]) : null));
   }
 
+  /** The file whose bytes are the object `storageKey` (keys are unique), if any. */
+  findByStorageKey(storageKey: string): Promise<FileMeta | null> {
+    return this.files.findOneBy({ storageKey });
+  }
+
   existsById(id: string): Promise<boolean> {
     return this.files.existsBy({ id });
   }

@@ -70,11 +70,13 @@ export class FilesService {
 
   /**
    * Commits the metadata of bytes already stored under `storageKey` (a finished upload, or a chunked upload once
-   * assembled): the file becomes visible now. If the row cannot be written, the object is removed so that it never leaks.
+   * assembled): the file becomes visible now. If the row cannot be written, the object is removed so that it never
+   * leaks, unless `keepObjectOnFailure` says the caller still tracks it (a tus upload retries its commit).
    */
   async commitStored(
     principal: Principal,
     input: { id: string; filename: string; contentType: string; storageKey: string; stored: StoredObject },
+    options: { keepObjectOnFailure?: boolean } = {},
   ): Promise<FileMeta> {
     try {
       const file = await this.files.insert(
@@ -92,12 +94,19 @@ export class FilesService {
       this.logger.log(`Stored file ${input.id} (${input.stored.size} bytes) for ${principal.username}`);
       return file;
     } catch (error) {
-      await this.storage
-        .delete(input.storageKey)
-        .catch((e) => this.logger.error(`Could not remove orphaned object ${input.storageKey}: ${e}`));
+      if (!options.keepObjectOnFailure) {
+        await this.storage
+          .delete(input.storageKey)
+          .catch((e) => this.logger.error(`Could not remove orphaned object ${input.storageKey}: ${e}`));
+      }
       if ((error as { code?: string }).code === '23505') throw idTaken(input.id);
       throw error;
     }
+  }
+
+  /** The file stored under `storageKey`, whoever owns it: for code that tracks objects (a tus upload), not for callers. */
+  findByStorageKey(storageKey: string): Promise<FileMeta | null> {
+    return this.files.findByStorageKey(storageKey);
   }
 
   /** The file's metadata, if the caller may read it (404 unknown, 403 not allowed). */

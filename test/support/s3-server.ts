@@ -1,6 +1,6 @@
 import { createServer, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -21,9 +21,10 @@ export interface TestS3Server {
 /**
  * An S3-compatible server for tests: s3rver on 127.0.0.1, a free port, a fresh temp directory and one bucket.
  *
- * s3rver implements multipart uploads but not AbortMultipartUpload nor ListMultipartUploads. Both are added here on
- * top of its filesystem store (parts live in `<dir>/<bucket>/._S3rver_uploads/<uploadId>/`), so the tests exercise
- * the real abort path and can check that no parts remain. Everything else is s3rver's own.
+ * s3rver implements multipart uploads but not AbortMultipartUpload, ListMultipartUploads nor ListParts. They are
+ * added here on top of its filesystem store (parts live in `<dir>/<bucket>/._S3rver_uploads/<uploadId>/<n>`, with
+ * `<n>.md5`), so the tests exercise the real abort path, can check that no parts remain, and @tus/s3-store can resume
+ * an upload (it finds the offset by listing the parts). Everything else is s3rver's own.
  */
 export async function startS3Server(bucket = 'stowage-test'): Promise<TestS3Server> {
   const directory = await mkdtemp(join(tmpdir(), 'stowage-s3rver-'));
@@ -35,10 +36,17 @@ export async function startS3Server(bucket = 'stowage-test'): Promise<TestS3Serv
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const [, name] = url.pathname.split('/');
+    // An extension that fails answers 500 (as S3 would) rather than leaving the client waiting.
+    const answer = (work: Promise<void>) =>
+      void work.catch((error: Error) =>
+        sendXml(res, 500, `<Error><Code>InternalError</Code><Message>${escapeXml(error.message)}</Message></Error>`),
+      );
     if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
-      void abortUpload(uploadsDir(name), url.searchParams.get('uploadId')!, res);
+      answer(abortUpload(uploadsDir(name), url.searchParams.get('uploadId')!, res));
     } else if (req.method === 'GET' && url.searchParams.has('uploads') && url.pathname.split('/').filter(Boolean).length === 1) {
-      void listUploads(uploadsDir(name), name, res);
+      answer(listUploads(uploadsDir(name), name, res));
+    } else if (req.method === 'GET' && url.searchParams.has('uploadId')) {
+      answer(listParts(uploadsDir(name), url.searchParams.get('uploadId')!, res));
     } else {
       s3(req, res);
     }
@@ -77,7 +85,8 @@ async function abortUpload(dir: string, uploadId: string, res: ServerResponse): 
     () => true,
     () => false,
   );
-  await rm(path, { recursive: true, force: true });
+  // A part still arriving may add a file while the folder is removed (S3 too may keep such a part): retry.
+  await rm(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   if (!existed) return sendXml(res, 404, '<Error><Code>NoSuchUpload</Code><Message>No such upload</Message></Error>');
   res.writeHead(204).end();
 }
@@ -95,6 +104,32 @@ async function listUploads(dir: string, bucket: string, res: ServerResponse): Pr
     200,
     `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${escapeXml(bucket)}</Bucket>` +
       `<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`,
+  );
+}
+
+async function listParts(dir: string, uploadId: string, res: ServerResponse): Promise<void> {
+  const path = join(dir, uploadId);
+  const names = /^[a-f0-9]+$/.test(uploadId) ? await readdir(path).catch(() => undefined) : undefined;
+  if (!names) return sendXml(res, 404, '<Error><Code>NoSuchUpload</Code><Message>No such upload</Message></Error>');
+  const numbers = names
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
+  const parts = await Promise.all(
+    numbers.map(async (n) => {
+      // A part whose .md5 is not written yet is still arriving: S3 lists only stored parts.
+      const md5 = await readFile(join(path, `${n}.md5`), 'utf8').catch(() => undefined);
+      if (md5 === undefined) return '';
+      const { size, mtime } = await stat(join(path, String(n)));
+      return `<Part><PartNumber>${n}</PartNumber><LastModified>${mtime.toISOString()}</LastModified><ETag>"${md5}"</ETag><Size>${size}</Size></Part>`;
+    }),
+  );
+  const key = await readFile(join(path, 'key'), 'utf8').catch(() => '');
+  sendXml(
+    res,
+    200,
+    `<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId>` +
+      `<MaxParts>10000</MaxParts><IsTruncated>false</IsTruncated>${parts.join('')}</ListPartsResult>`,
   );
 }
 

@@ -3,6 +3,7 @@ import { ChunkedUploadsAndListing1764000000100 } from './1764000000100-ChunkedUp
 import { AccessControl1764000000300 } from './1764000000300-AccessControl.js';
 import { FilenameStatistics1764000000400 } from './1764000000400-FilenameStatistics.js';
 import { IdentityHardening1765100000000 } from './1765100000000-IdentityHardening.js';
+import { TusUploads1765600000000 } from './1765600000000-TusUploads.js';
 
 /** Every migration, oldest first. Listed explicitly: globs do not load reliably from ES modules. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   AccessControl1764000000300,
   FilenameStatistics1764000000400,
   IdentityHardening1765100000000,
+  TusUploads1765600000000,
 ];

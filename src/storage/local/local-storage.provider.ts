@@ -86,6 +86,17 @@ export class LocalStorageProvider extends StorageProvider {
     return info && { size: info.size };
   }
 
+  /**
+   * Makes a complete file that lies inside this store's root (a finished tus upload) the object `key`: a rename, so
+   * the bytes are not copied and the object appears whole or not at all. The caller has fsynced the file.
+   */
+  async adopt(key: string, path: string): Promise<void> {
+    const source = resolve(path);
+    if (!source.startsWith(this.root + sep))
+      throw new DomainError(ErrorCode.Internal, `Refusing to adopt a file outside the root: '${path}'`);
+    await this.publish(source, this.pathOf(key));
+  }
+
   /** `action` on the object's path, else on its path in the earlier layout; null when neither exists. */
   private async withLegacyFallback<T>(key: string, action: (path: string) => Promise<T>): Promise<T | null> {
     for (const path of [this.pathOf(key), this.legacyPathOf(key)]) {

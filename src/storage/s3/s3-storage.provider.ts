@@ -5,6 +5,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   S3Client,
+  S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Logger } from '@nestjs/common';
@@ -38,7 +39,12 @@ function isMissing(error: unknown): boolean {
 
 /** Builds the client for S3-compatible servers (MinIO, Ceph RGW, s3rver) as well as AWS. */
 export function createS3Client(settings: S3Settings): S3Client {
-  return new S3Client({
+  return new S3Client(s3ClientConfig(settings));
+}
+
+/** The client settings every S3 client of Stowage uses (the provider's, and the tus store's). */
+export function s3ClientConfig(settings: S3Settings): S3ClientConfig {
+  return {
     endpoint: settings.endpoint,
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
@@ -57,7 +63,7 @@ export function createS3Client(settings: S3Settings): S3Client {
     // Newer SDKs add CRC32 checksums to every request by default; many S3-compatible servers reject or mangle them.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  };
 }
 
 /**
