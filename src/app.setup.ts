@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { ProblemDto } from './common/openapi/api-errors.decorator.js';
+import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
 import { badRequest } from './common/errors/domain-error.js';
 import { AppConfig } from './config/app-config.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
@@ -108,6 +109,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
       { extraModels: [ProblemDto] },
     ),
   );
+  if (config.identityProvider) documentIdentityProviderOutage(document);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

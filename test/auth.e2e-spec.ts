@@ -104,7 +104,7 @@ describe('auth and users', () => {
       await me(token).expect(401);
     });
 
-    // Verified tokens are remembered per instance (VerifiedJwts): that must never stretch a token's life or its text.
+    // Verified tokens are remembered per instance (the jwt strategy's VerifiedTokens): that must never stretch a token's life or its text.
     it('a token accepted a moment ago is refused once it expires', async () => {
       const exp = now() + 2;
       const token = jwt({ alg: 'HS256', typ: 'JWT' }, { sub: adminId, iat: now(), exp }, hs256(secret));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ApiToken, auth, bodyOf, CreatedApiToken, MolgenisFile, Page, Problem } from './support/http.js';
+import { ApiToken, auth, bodyOf, BoomError, CreatedApiToken, HasuraError, Me, MolgenisFile, Page, Problem } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 describe('API tokens (/api/tokens)', () => {
@@ -27,6 +27,7 @@ describe('API tokens (/api/tokens)', () => {
       id: expect.any(String),
       token: expect.stringMatching(/^stw_[A-Za-z0-9_-]{43}$/),
       description: 'nightly backup',
+      scopes: ['files:read', 'files:write'],
       expiresAt: null,
       createdAt: expect.any(String),
     });
@@ -135,6 +136,84 @@ describe('API tokens (/api/tokens)', () => {
     expect(bodyOf<Problem>(past).detail).toMatch(/future/);
     await createToken(editor.token, { description: 'x', secret: 'mine' }).expect(400);
     await t.http().get('/api/tokens?limit=0').set(auth(editor.token)).expect(400);
+  });
+
+  describe('scopes', () => {
+    const secretOf = async (jwt: string, scopes?: string[]) =>
+      bodyOf<CreatedApiToken>(await createToken(jwt, { description: 'scoped', ...(scopes ? { scopes } : {}) }).expect(201)).token;
+    const meWith = async (token: string) => bodyOf<Me>(await t.http().get('/api/auth/me').set(auth(token)).expect(200));
+
+    it('default to files:read and files:write, shown at creation, in the listing and (effective) in /api/auth/me', async () => {
+      const created = bodyOf<CreatedApiToken>(await createToken(t.adminToken, { description: 'admin default' }).expect(201));
+      expect(created.scopes).toEqual(['files:read', 'files:write']);
+      const list = bodyOf<Page<ApiToken>>(await t.http().get('/api/tokens').set(auth(t.adminToken)).expect(200));
+      expect(list.items.find((item) => item.id === created.id)?.scopes).toEqual(['files:read', 'files:write']);
+      expect((await meWith(created.token)).scopes).toEqual(['files:read', 'files:write']);
+      // Login tokens are not scoped: they carry the user's roles.
+      expect((await meWith(t.adminToken)).scopes).toBeUndefined();
+    });
+
+    it('a request beyond the scopes is 403 INSUFFICIENT_SCOPE naming the missing one, even for an admin', async () => {
+      const admin = await secretOf(t.adminToken);
+      const denied = await t.http().get('/api/users').set(auth(admin)).expect(403);
+      expect(bodyOf<Problem>(denied)).toMatchObject({ code: 'INSUFFICIENT_SCOPE', detail: expect.stringContaining("'users:manage'") });
+      expect(denied.headers['www-authenticate']).toMatch(/error="insufficient_scope"/);
+      expect(denied.headers['www-authenticate']).toMatch(/scope="users:manage"/);
+      await t
+        .http()
+        .post('/api/users')
+        .set(auth(admin))
+        .send({ username: 'made-by-token', password: 'a-long-passphrase', roles: ['admin'] })
+        .expect(403);
+
+      const manager = await secretOf(t.adminToken, ['users:manage']);
+      await t.http().get('/api/users').set(auth(manager)).expect(200);
+      const upload = await t.http().post('/api/files').set(auth(manager)).send(Buffer.from('x')).expect(403);
+      expect(bodyOf<Problem>(upload).detail).toContain("'files:write'");
+
+      const file = bodyOf<MolgenisFile>(
+        await t.http().post('/api/files').set(auth(editor.token)).set('Content-Type', 'text/plain').send('kept').expect(201),
+      );
+      const reader = await secretOf(editor.token, ['files:read']);
+      await t.http().get(`/api/files/${file.id}?alt=media`).set(auth(reader)).expect(200, 'kept');
+      const del = await t.http().delete(`/api/files/${file.id}`).set(auth(reader)).expect(403);
+      expect(bodyOf<Problem>(del)).toMatchObject({ code: 'INSUFFICIENT_SCOPE', detail: expect.stringContaining("'files:write'") });
+      // Every dialect, in its own error shape.
+      const appmixer = await t.http().delete(`/files/${file.id}`).set(auth(reader)).expect(403);
+      expect(bodyOf<BoomError>(appmixer)).toMatchObject({
+        statusCode: 403,
+        code: 'INSUFFICIENT_SCOPE',
+        message: expect.stringContaining('files:write'),
+      });
+      const hasura = await t.http().delete(`/v1/file/${file.id}`).set(auth(reader)).expect(403);
+      expect(bodyOf<HasuraError>(hasura)).toEqual({ error: expect.stringContaining('files:write'), code: 'INSUFFICIENT_SCOPE' });
+      await t.http().get(`/api/files/${file.id}`).set(auth(editor.token)).expect(200);
+      await t.http().get(`/api/files/${file.id}`).set(auth(manager)).expect(403);
+    });
+
+    it('are intersected with the owner’s current roles', async () => {
+      const viewerToken = await secretOf(viewer.token, ['files:read', 'files:write']);
+      expect(await meWith(viewerToken)).toMatchObject({ scopes: ['files:read'], permissions: ['file:read'] });
+      // A scope the roles do not grant is refused by the roles, as without scopes.
+      const res = await t.http().post('/api/files').set(auth(viewerToken)).send(Buffer.from('x')).expect(403);
+      expect(bodyOf<Problem>(res).code).toBe('FORBIDDEN');
+    });
+
+    it('a token cannot make a token with scopes it does not have', async () => {
+      const reader = await secretOf(editor.token, ['files:read']);
+      const wider = await createToken(reader, { description: 'wider', scopes: ['files:read', 'files:write'] }).expect(403);
+      expect(bodyOf<Problem>(wider)).toMatchObject({ code: 'INSUFFICIENT_SCOPE', detail: expect.stringContaining("'files:write'") });
+      await createToken(reader, { description: 'default is wider too' }).expect(403);
+      const same = await createToken(reader, { description: 'same', scopes: ['files:read'] }).expect(201);
+      expect(bodyOf<CreatedApiToken>(same).scopes).toEqual(['files:read']);
+    });
+
+    it('400 for unknown, repeated or no scopes', async () => {
+      await createToken(editor.token, { description: 'x', scopes: ['files:delete'] }).expect(400);
+      await createToken(editor.token, { description: 'x', scopes: ['files:read', 'files:read'] }).expect(400);
+      await createToken(editor.token, { description: 'x', scopes: [] }).expect(400);
+      await createToken(editor.token, { description: 'x', scopes: 'files:read' }).expect(400);
+    });
   });
 
   it('answers 401 without credentials, with WWW-Authenticate: Bearer', async () => {

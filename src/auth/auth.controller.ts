@@ -27,11 +27,14 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Who am I: the caller with roles, permissions, storage usage and quotas' })
+  @ApiOperation({
+    summary: 'Who am I: the caller with roles, permissions, storage usage and quotas (and, for an API token, its effective scopes)',
+  })
   @ApiOkResponse({ type: MeDto })
   @ApiErrors(401, 503)
   async me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
     const [usage, limits] = await Promise.all([this.quotas.usageOf(principal.userId), this.quotas.limitsOf(principal.userId)]);
+    const scopes = principal.effectiveScopes;
     return {
       id: principal.userId,
       username: principal.username,
@@ -39,6 +42,7 @@ export class AuthController {
       permissions: [...principal.permissions],
       usage,
       limits,
+      ...(scopes ? { scopes } : {}),
     };
   }
 }

@@ -9,14 +9,13 @@ import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
-import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
+import { AuthenticationGuard } from './guards/authentication.guard.js';
 import { PermissionsGuard } from './guards/permissions.guard.js';
-import { HasuraHeadersAuthenticator } from './hasura/hasura-headers.authenticator.js';
+import { HasuraHeadersStrategy } from './hasura/hasura-headers.strategy.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 import { IdpJwtStrategy } from './idp/idp-jwt.strategy.js';
 import { IdpTokenVerifier } from './idp/idp-token-verifier.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import { VerifiedJwts } from './verified-jwts.js';
 import { ApiToken } from './tokens/api-token.entity.js';
 import { ApiTokenStrategy } from './tokens/api-token.strategy.js';
 import { ApiTokensController } from './tokens/api-tokens.controller.js';
@@ -40,15 +39,15 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
   controllers: [AuthController, ApiTokensController],
   providers: [
     AuthService,
+    // The passport strategies of AuthenticationGuard, one per kind of credential.
+    HasuraHeadersStrategy,
     JwtStrategy,
-    VerifiedJwts,
-    ApiTokensService,
     ApiTokenStrategy,
-    IdpTokenVerifier,
     IdpJwtStrategy,
-    HasuraHeadersAuthenticator,
-    // Order matters: who you are, how much you may ask (per user, so after the JWT guard), then what you may do.
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    ApiTokensService,
+    IdpTokenVerifier,
+    // Order matters: who you are, how much you may ask (per user, so after authentication), then what you may do.
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },
   ],

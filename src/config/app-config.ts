@@ -16,7 +16,7 @@ export interface IdentityProviderSettings {
   audience: string;
   /** Dotted path to the roles array, e.g. `realm_access.roles`. */
   rolesClaim: string;
-  /** Dotted path to the username; `sub` is the fallback. */
+  /** Dotted path to the display name; `sub` is the fallback. Users are keyed on (issuer, sub), not on this. */
   usernameClaim: string;
   jwksCooldownSeconds: number;
 }
@@ -46,6 +46,10 @@ export abstract class AppConfig {
     jwtExpiresInSeconds: number;
     adminUsername: string;
     adminPassword?: string;
+    /** ADMIN_PASSWORD_RESET: give the existing admin ADMIN_PASSWORD (and the admin role) at start. */
+    adminPasswordReset: boolean;
+    /** API tokens of an IdP user work only this long after the user's last valid IdP token. */
+    idpTokenMaxIdleSeconds: number;
     /** HASURA_TRUST_HEADERS: on /v1/file, X-Hasura-User-Id / X-Hasura-Role authenticate the caller. */
     trustHasuraHeaders: boolean;
   };

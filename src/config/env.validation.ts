@@ -67,6 +67,12 @@ export class EnvironmentVariables {
   @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
   ADMIN_PASSWORD?: string;
 
+  /** Apply ADMIN_PASSWORD to the existing admin at start (recovering a lost password); needs ADMIN_PASSWORD. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean({ message: 'ADMIN_PASSWORD_RESET must be true or false' })
+  ADMIN_PASSWORD_RESET?: boolean;
+
   /** Trust X-Hasura-User-Id / X-Hasura-Role on /v1/file (only behind a gateway that sets them; see docs/hasura-api.md). */
   @IsOptional()
   @Transform(toBool)
@@ -105,6 +111,13 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(86400)
   JWT_JWKS_COOLDOWN_SECONDS?: number;
+
+  /** How long an IdP user's API tokens keep working after their last valid IdP token. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IDP_TOKEN_MAX_IDLE_SECONDS must be a whole number of seconds' })
+  @Min(1, { message: 'IDP_TOKEN_MAX_IDLE_SECONDS must be a positive number of seconds' })
+  IDP_TOKEN_MAX_IDLE_SECONDS?: number;
 
   @IsOptional()
   @Transform(toInt)
@@ -289,6 +302,9 @@ export function validateEnv(raw: Record<string, string | undefined>): Environmen
   }
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT === (env.PORT ?? 3000)) {
     lines.push('  METRICS_PORT: must differ from PORT (it is a second server, serving only /metrics)');
+  }
+  if (env.ADMIN_PASSWORD_RESET === true && env.ADMIN_PASSWORD === undefined) {
+    lines.push('  ADMIN_PASSWORD_RESET: needs ADMIN_PASSWORD (the password to give the admin)');
   }
   if (lines.length > 0) {
     throw new ConfigValidationError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -35,6 +35,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       jwtExpiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN ?? '1h'),
       adminUsername: env.ADMIN_USERNAME ?? 'admin',
       adminPassword: env.ADMIN_PASSWORD,
+      adminPasswordReset: env.ADMIN_PASSWORD_RESET ?? false,
+      idpTokenMaxIdleSeconds: env.IDP_TOKEN_MAX_IDLE_SECONDS ?? 7 * 86400,
       trustHasuraHeaders: env.HASURA_TRUST_HEADERS ?? false,
     },
     identityProvider: env.JWT_JWKS_URI

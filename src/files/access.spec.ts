@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Role } from '../auth/permissions.js';
 import { Principal } from '../auth/principal.js';
+import { Scope } from '../auth/scopes.js';
 import { FileAccess, FileAccessPolicy } from './access.js';
 import { FileMeta } from './file-meta.entity.js';
 import { GrantPermission } from './sharing/file-grant.entity.js';
@@ -32,6 +33,13 @@ describe('FileAccessPolicy', () => {
     expect(policy.accessWithoutGrants(new Principal(OWNER, 'none', []), file)).toBe(FileAccess.None);
     expect(await policy.accessTo(new Principal(OWNER, 'ed', [Role.Editor]), file)).toBe(FileAccess.Write);
     expect(lookups).toEqual([]);
+  });
+
+  it('caps an API token by its scopes: an admin token with files:read reaches every file, to read it', () => {
+    const { policy } = policyWithGrants([]);
+    expect(policy.accessWithoutGrants(new Principal(OTHER, 'root', [Role.Admin], [Scope.FilesRead]), file)).toBe(FileAccess.Read);
+    expect(policy.accessWithoutGrants(new Principal(OTHER, 'root', [Role.Admin], [Scope.UsersManage]), file)).toBeUndefined();
+    expect(policy.accessWithoutGrants(new Principal(OWNER, 'ed', [Role.Editor], [Scope.FilesRead]), file)).toBe(FileAccess.Read);
   });
 
   it('leaves anyone else to the grants, capped by their roles', async () => {

@@ -27,7 +27,8 @@ export class FileAccessPolicy {
 
   /** The access of an admin or of the owner, known without looking up grants; undefined for anyone else. */
   accessWithoutGrants(principal: Principal, file: FileMeta): FileAccess | undefined {
-    if (principal.isAdmin) return FileAccess.Write;
+    // Capped too: an admin's API token scoped to files:read reaches every file, but only to read it.
+    if (principal.isAdmin) return capByRoles(principal, FileAccess.Write);
     if (file.ownerId !== null && file.ownerId === principal.userId) return capByRoles(principal, FileAccess.Write);
     return undefined;
   }

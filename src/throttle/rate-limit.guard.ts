@@ -14,7 +14,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { AppConfig } from '../config/app-config.js';
 
-/** The authenticated caller as the JWT guard leaves it on the request (only its id matters here). */
+/** The authenticated caller as the authentication guard leaves it on the request (only its id matters here). */
 interface WithUser {
   user?: { userId?: string };
 }
@@ -55,7 +55,7 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
 }
 
 /**
- * Global guard, after the JWT guard: RATE_LIMIT_PER_MINUTE requests per minute per caller (see ApiThrottlerGuard);
+ * Global guard, after the authentication guard: RATE_LIMIT_PER_MINUTE requests per minute per caller (see ApiThrottlerGuard);
  * `@SkipThrottle()` exempts a route. The counters live in Redis with REDIS_URL, else in this process.
  */
 @Injectable()
@@ -69,7 +69,7 @@ export class RateLimitGuard implements CanActivate {
     this.enabled = config.limits.requestsPerMinute !== undefined;
   }
 
-  // Not async when off, so that Nest need not await a promise on every request (see JwtAuthGuard).
+  // Not async when off, so that Nest need not await a promise on every request (it awaits only a returned promise).
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     return this.enabled ? this.throttler.canActivate(context) : true;
   }

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, ValueTransformer } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, ValueTransformer } from 'typeorm';
 
 /** bigint columns arrive as strings from pg; these hold counts far below 2^53. */
 const nullableBigint: ValueTransformer = {
@@ -7,6 +7,7 @@ const nullableBigint: ValueTransformer = {
 };
 
 @Entity({ name: 'users' })
+@Index('users_idp_identity_uq', ['idpIssuer', 'idpSubject'], { unique: true, where: 'idp_subject IS NOT NULL' })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -30,4 +31,15 @@ export class User {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** With idpSubject, who this user is at the identity provider (`iss`, `sub`); NULL for local and Hasura users. */
+  @Column({ name: 'idp_issuer', type: 'text', nullable: true })
+  idpIssuer: string | null;
+
+  @Column({ name: 'idp_subject', type: 'varchar', length: 255, nullable: true })
+  idpSubject: string | null;
+
+  /** When this IdP user last presented a valid IdP token (to within a minute): their API tokens depend on it. */
+  @Column({ name: 'idp_last_seen_at', type: 'timestamptz', nullable: true })
+  idpLastSeenAt: Date | null;
 }

@@ -31,10 +31,17 @@ export class UsersService implements OnApplicationBootstrap {
     this.passwords = new PasswordHasher(config.limits.passwordHashMaxWaiting);
   }
 
-  /** First start: create the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or with a generated password, printed once. */
+  /**
+   * First start: create the admin from ADMIN_USERNAME / ADMIN_PASSWORD, or with a generated password, printed once.
+   * With ADMIN_PASSWORD_RESET=true an existing admin gets ADMIN_PASSWORD and the admin role back (a lost password).
+   */
   async onApplicationBootstrap(): Promise<void> {
-    const { adminUsername, adminPassword } = this.config.auth;
-    if (await this.users.existsBy({ username: adminUsername })) return;
+    const { adminUsername, adminPassword, adminPasswordReset } = this.config.auth;
+    const existing = await this.users.findOneBy({ username: adminUsername });
+    if (existing) {
+      if (adminPasswordReset && adminPassword) await this.resetAdmin(existing, adminPassword);
+      return;
+    }
     const password = adminPassword ?? randomBytes(12).toString('base64url');
     await this.create(adminUsername, password, [Role.Admin]).catch((error) => {
       // Another instance created it at the same moment.
@@ -45,6 +52,16 @@ export class UsersService implements OnApplicationBootstrap {
       this.logger.warn(
         `Created the admin user '${adminUsername}' with the generated password: ${password} (shown once; set ADMIN_PASSWORD to choose it)`,
       );
+  }
+
+  private async resetAdmin(admin: User, password: string): Promise<void> {
+    const roles = admin.roles.includes(Role.Admin) ? admin.roles : [...admin.roles, Role.Admin];
+    await this.users.update({ id: admin.id }, { passwordHash: await this.passwords.hash(password), roles });
+    this.recent.delete(admin.id);
+    this.logger.warn(
+      `Set the password of the admin user '${admin.username}' to ADMIN_PASSWORD (ADMIN_PASSWORD_RESET=true)` +
+        `${roles === admin.roles ? '' : ' and gave it the admin role back'}; remove ADMIN_PASSWORD_RESET so that the next start leaves it alone`,
+    );
   }
 
   /** The user findById found within the last USER_CACHE_MS, if any: the same answer, without a promise. */
@@ -65,12 +82,9 @@ export class UsersService implements OnApplicationBootstrap {
     return this.users.findOneBy({ username });
   }
 
-  /** Records the roles an identity provider states for its user, so their API tokens carry the same permissions. */
-  async setRoles(user: User, roles: string[]): Promise<User> {
-    if (user.roles.length === roles.length && user.roles.every((role, i) => role === roles[i])) return user;
-    await this.users.update({ id: user.id }, { roles });
-    this.recent.delete(user.id);
-    return Object.assign(user, { roles });
+  /** Puts a user just read or written elsewhere (IdpUsersService) where findById looks first. */
+  remember(user: User): void {
+    this.recent.set(user.id, user);
   }
 
   async verifyPassword(username: string, password: string): Promise<User | null> {
@@ -105,10 +119,16 @@ export class UsersService implements OnApplicationBootstrap {
     await this.users.update({ id: user.id }, { passwordHash });
   }
 
-  async create(username: string, password: string, roles: string[]): Promise<User> {
+  /** `identity`: who an IdP user is there (IdpUsersService); absent for local and Hasura users. */
+  async create(
+    username: string,
+    password: string,
+    roles: string[],
+    identity?: Pick<User, 'idpIssuer' | 'idpSubject' | 'idpLastSeenAt'>,
+  ): Promise<User> {
     const passwordHash = await this.passwords.hash(password);
     try {
-      return await this.users.save(this.users.create({ username, passwordHash, roles }));
+      return await this.users.save(this.users.create({ username, passwordHash, roles, ...identity }));
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
         throw new DomainError(ErrorCode.UsernameTaken, `The username '${username}' is taken.`);

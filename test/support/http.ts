@@ -94,6 +94,8 @@ export interface Me {
   username: string;
   roles: string[];
   permissions: string[];
+  /** Only when called with an API token: its effective scopes. */
+  scopes?: string[];
 }
 
 /** /api/users. */
@@ -108,6 +110,7 @@ export interface User {
 export interface ApiToken {
   id: string;
   description: string;
+  scopes: string[];
   expiresAt: string | null;
   createdAt: string;
   lastUsedAt: string | null;
@@ -118,6 +121,7 @@ export interface CreatedApiToken {
   id: string;
   token: string;
   description: string;
+  scopes: string[];
   expiresAt: string | null;
   createdAt: string;
 }
@@ -160,5 +164,8 @@ export interface OpenApiDocument {
 export interface OpenApiOperation {
   parameters: { name: string; in: string }[];
   requestBody: { content: Record<string, unknown> };
-  responses: Record<string, { headers: Record<string, { schema: unknown }>; content: Record<string, { schema: { $ref: string } }> }>;
+  responses: Record<
+    string,
+    { description: string; headers: Record<string, { schema: unknown }>; content: Record<string, { schema: { $ref: string } }> }
+  >;
 }

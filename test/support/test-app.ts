@@ -35,8 +35,8 @@ export interface TestApp {
   login(username: string, password: string): Promise<string>;
   /** The environment this app was booted from (database, storage, DATA_DIR): siblings and service processes share it. */
   testEnv: TestEnv;
-  /** Stops the app, keeping DATA_DIR and the database, and starts it again on them. */
-  restart(): Promise<TestApp>;
+  /** Stops the app, keeping DATA_DIR and the database, and starts it again on them (with `overrides` on top). */
+  restart(overrides?: Record<string, string | undefined>): Promise<TestApp>;
   /**
    * A second instance on the same database, storage and DATA_DIR (as two replicas behind a load balancer), with
    * `overrides` on top. Needs a real PostgreSQL: start the first app with `{ realDatabase: true }`. Closing a sibling
@@ -156,7 +156,7 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
     if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${res.text}`);
     return bodyOf<TokenResponse>(res).token;
   };
-  const adminToken = await login(ADMIN.username, ADMIN.password);
+  const adminToken = await login(ADMIN.username, testEnv.env.ADMIN_PASSWORD ?? ADMIN.password);
   let closed = false;
   const siblings: TestApp[] = [];
   const stop = async () => {
@@ -180,9 +180,9 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
       return { id: bodyOf<User>(res).id, username, password, token: await login(username, password) };
     },
     testEnv,
-    async restart() {
+    async restart(overrides = {}) {
       await stop();
-      return boot(testEnv, owner);
+      return boot({ ...testEnv, env: { ...testEnv.env, ...overrides } }, owner);
     },
     async startSibling(overrides = {}) {
       if (!testEnv.sharedDatabase) throw new Error('startSibling needs a real PostgreSQL: start the first app with { realDatabase: true }');

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { Scope } from '../scopes.js';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })
@@ -42,7 +43,18 @@ export class MeDto {
   @ApiProperty() id: string;
   @ApiProperty() username: string;
   @ApiProperty({ type: [String], example: ['editor'] }) roles: string[];
-  @ApiProperty({ type: [String], example: ['file:read', 'file:write'] }) permissions: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['file:read', 'file:write'],
+    description: 'What the roles allow, narrowed by the token’s scopes',
+  })
+  permissions: string[];
+  @ApiPropertyOptional({
+    enum: Scope,
+    isArray: true,
+    description: 'Only when called with an API token: its scopes that the roles back up. Login and IdP tokens are not scoped.',
+  })
+  scopes?: Scope[];
   @ApiProperty({ type: UsageDto, description: 'What the caller stores now' }) usage: UsageDto;
   @ApiProperty({ type: LimitsDto, description: 'The quotas that apply to the caller (docs/quotas.md)' }) limits: LimitsDto;
 }

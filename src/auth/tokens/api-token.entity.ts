@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Scope } from '../scopes.js';
 
 /** A long-lived credential of one user. Only the SHA-256 of the secret is kept: it is shown once, at creation. */
 @Entity({ name: 'api_tokens' })
@@ -14,6 +15,10 @@ export class ApiToken {
 
   @Column({ type: 'varchar', length: 255 })
   description: string;
+
+  /** What the token may be used for, within its owner's roles (src/auth/scopes.ts). */
+  @Column({ type: 'text', array: true })
+  scopes: Scope[];
 
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt: Date | null;

@@ -25,13 +25,21 @@ export class ApiTokensController {
   constructor(private readonly tokens: ApiTokensService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API token with your permissions; the secret is in this answer only' })
+  @ApiOperation({
+    summary: 'Create an API token with some of your permissions (its scopes); the secret is in this answer only',
+    description:
+      'Scopes default to files:read and files:write. The token may do what both its scopes and your roles at the time of each request allow.',
+  })
   @ApiCreatedResponse({ type: CreatedApiTokenDto })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 403)
   async create(@Body() body: CreateApiTokenDto, @CurrentPrincipal() principal: Principal): Promise<CreatedApiTokenDto> {
-    const { token, secret } = await this.tokens.create(principal, body.description, body.expiresAt ? new Date(body.expiresAt) : undefined);
-    const { id, description, expiresAt, createdAt } = toApiTokenDto(token);
-    return { id, token: secret, description, expiresAt, createdAt };
+    const { token, secret } = await this.tokens.create(principal, {
+      description: body.description,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
+      scopes: body.scopes,
+    });
+    const { id, description, scopes, expiresAt, createdAt } = toApiTokenDto(token);
+    return { id, token: secret, description, scopes, expiresAt, createdAt };
   }
 
   @Get()

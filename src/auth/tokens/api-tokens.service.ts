@@ -3,8 +3,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { badRequest, DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
+import { AppConfig } from '../../config/app-config.js';
+import { isIdpUser } from '../../users/idp-users.service.js';
+import { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 import { Principal } from '../principal.js';
+import { DEFAULT_SCOPES, insufficientScope, Scope, sortScopes } from '../scopes.js';
 import { ApiToken } from './api-token.entity.js';
 import { hashApiToken, newApiTokenSecret } from './api-token-secret.js';
 
@@ -17,25 +21,44 @@ const LAST_USED_PRECISION_MS = 60_000;
 export class ApiTokensService {
   private readonly logger = new Logger(ApiTokensService.name);
 
+  private readonly maxIdleMs: number;
+
   constructor(
     @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
     private readonly users: UsersService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.maxIdleMs = config.auth.idpTokenMaxIdleSeconds * 1000;
+  }
 
   /** The new token and its secret, which is returned this once and stored only as a hash. */
-  async create(principal: Principal, description: string, expiresAt?: Date): Promise<{ token: ApiToken; secret: string }> {
-    if (expiresAt && expiresAt.getTime() <= Date.now()) throw badRequest('expiresAt must be in the future.');
+  async create(
+    principal: Principal,
+    request: { description: string; expiresAt?: Date; scopes?: readonly Scope[] },
+  ): Promise<{ token: ApiToken; secret: string }> {
+    if (request.expiresAt && request.expiresAt.getTime() <= Date.now()) throw badRequest('expiresAt must be in the future.');
+    const scopes = sortScopes(request.scopes ?? DEFAULT_SCOPES);
+    // A token making a token: never wider than itself, or a leaked files:read token could mint an admin one.
+    const beyond = principal.scopes && scopes.find((scope) => !principal.scopes!.includes(scope));
+    if (beyond) {
+      throw insufficientScope(
+        beyond,
+        principal.scopes,
+        `A token can only create tokens within its own scopes (${principal.scopes.join(', ')}): '${beyond}' is not one of them. Name the scopes, or sign in.`,
+      );
+    }
     const secret = newApiTokenSecret();
     const token = await this.tokens.save(
       this.tokens.create({
         userId: principal.userId,
         tokenHash: hashApiToken(secret),
-        description,
-        expiresAt: expiresAt ?? null,
+        description: request.description,
+        scopes,
+        expiresAt: request.expiresAt ?? null,
         lastUsedAt: null,
       }),
     );
-    this.logger.log(`${principal.username} created API token ${token.id}`);
+    this.logger.log(`${principal.username} created API token ${token.id} (${scopes.join(', ')})`);
     return { token, secret };
   }
 
@@ -55,7 +78,10 @@ export class ApiTokensService {
     this.logger.log(`${principal.username} revoked API token ${id}`);
   }
 
-  /** The caller a token stands for, with its owner's current roles; 401 when unknown, revoked or expired. */
+  /**
+   * The caller a token stands for, with its owner's current roles narrowed by its scopes; 401 when unknown, revoked,
+   * expired, or owned by an IdP user who has not presented a valid IdP token for IDP_TOKEN_MAX_IDLE_SECONDS.
+   */
   async authenticate(secret: string): Promise<Principal> {
     const token = await this.tokens.findOneBy({ tokenHash: hashApiToken(secret) });
     if (!token) throw unauthenticated('Invalid API token: it is unknown or was revoked.');
@@ -63,8 +89,20 @@ export class ApiTokensService {
     // The row cascades away with its owner, but a deletion racing this request must not slip through.
     const user = await this.users.findById(token.userId);
     if (!user) throw unauthenticated('Invalid API token: its user no longer exists.');
+    if (isIdpUser(user) && this.isIdle(user)) {
+      throw unauthenticated(
+        `Invalid API token: its owner ${user.username} has not signed in through the identity provider within the last ` +
+          `${duration(this.maxIdleMs / 1000)} (IDP_TOKEN_MAX_IDLE_SECONDS), so the tokens of that account are paused. ` +
+          'Sign in through the identity provider again (any request here with one of its tokens), then this token works again.',
+      );
+    }
     await this.touch(token);
-    return new Principal(user.id, user.username, user.roles);
+    return new Principal(user.id, user.username, user.roles, token.scopes);
+  }
+
+  /** An account the IdP may have disabled: no valid IdP token from it for too long (or ever, since the upgrade). */
+  private isIdle(user: User): boolean {
+    return !user.idpLastSeenAt || Date.now() - user.idpLastSeenAt.getTime() > this.maxIdleMs;
   }
 
   private async touch(token: ApiToken): Promise<void> {
@@ -82,3 +120,16 @@ export class ApiTokensService {
 }
 
 const unauthenticated = (message: string) => new DomainError(ErrorCode.Unauthenticated, message);
+
+/** 604800 → "7 days", 90 → "90 seconds". */
+function duration(seconds: number): string {
+  const [unit, size] = (
+    [
+      ['day', 86400],
+      ['hour', 3600],
+      ['minute', 60],
+    ] as const
+  ).find(([, s]) => seconds % s === 0) ?? ['second', 1];
+  const count = seconds / size;
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}

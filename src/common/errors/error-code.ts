@@ -4,6 +4,8 @@ export enum ErrorCode {
   InvalidRange = 'INVALID_RANGE',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
+  /** An API token's scopes do not cover the request, though its owner's roles would. */
+  InsufficientScope = 'INSUFFICIENT_SCOPE',
   NotFound = 'NOT_FOUND',
   FileNotFound = 'FILE_NOT_FOUND',
   UserNotFound = 'USER_NOT_FOUND',
@@ -20,6 +22,8 @@ export enum ErrorCode {
   QuotaExceeded = 'QUOTA_EXCEEDED',
   StorageUnavailable = 'STORAGE_UNAVAILABLE',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  /** The identity provider's keys cannot be fetched, and no cached key fits the token. */
+  IdentityProviderUnavailable = 'IDENTITY_PROVIDER_UNAVAILABLE',
   ServiceBusy = 'SERVICE_BUSY',
   RateLimitStoreUnavailable = 'RATE_LIMIT_STORE_UNAVAILABLE',
   Internal = 'INTERNAL',
@@ -30,6 +34,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.InvalidRange]: 400,
   [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.Forbidden]: 403,
+  [ErrorCode.InsufficientScope]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.FileNotFound]: 404,
   [ErrorCode.UserNotFound]: 404,
@@ -48,6 +53,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.QuotaExceeded]: 507,
   [ErrorCode.StorageUnavailable]: 503,
   [ErrorCode.DatabaseUnavailable]: 503,
+  [ErrorCode.IdentityProviderUnavailable]: 503,
   [ErrorCode.ServiceBusy]: 503,
   [ErrorCode.RateLimitStoreUnavailable]: 503,
   [ErrorCode.Internal]: 500,

@@ -13,7 +13,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal, RequirePermission } from '../../../auth/decorators/auth.decorators.js';
+import { CurrentPrincipal, RequirePermission, TrustHasuraHeaders } from '../../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../../auth/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { badRequest } from '../../../common/errors/domain-error.js';
@@ -71,6 +71,7 @@ function sendJson(res: Response, body: HasuraFileDto): void {
   required: false,
   description: 'With a trusted X-Hasura-User-Id: admin → admin, user/editor → editor, anything else → viewer (read only).',
 })
+@TrustHasuraHeaders()
 @Controller('v1/file')
 export class HasuraFilesController {
   constructor(private readonly files: FilesService) {}
