@@ -1,13 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuth } from '../../common/openapi/api-auth.decorator.js';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../auth/permissions.js';
 import { Principal } from '../../auth/principal.js';
@@ -17,8 +10,7 @@ import { FileSharingService } from './file-sharing.service.js';
 
 /** Per-file sharing: grants of READ or WRITE to a user or a role. */
 @ApiTags('files (native, MOLGENIS)')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
+@ApiAuth()
 @RequirePermission(Permission.FileWrite)
 @Controller('api/files/:id/permissions')
 export class FileSharingController {
@@ -29,7 +21,7 @@ export class FileSharingController {
     summary: 'Share the file with a user or a role (owner, WRITE holders, admins); again for the same grantee changes the permission',
   })
   @ApiCreatedResponse({ type: FileGrantDto })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('molgenis', [400, 401, 403, 404])
   async grant(@Param('id') id: string, @Body() body: CreateGrantDto, @CurrentPrincipal() principal: Principal): Promise<FileGrantDto> {
     return toFileGrantDto(await this.sharing.grant(principal, id, body));
   }
@@ -37,7 +29,7 @@ export class FileSharingController {
   @Get()
   @ApiOperation({ summary: "The file's grants (owner, WRITE holders, admins)" })
   @ApiOkResponse({ type: FileGrantDto, isArray: true })
-  @ApiErrors(401, 403, 404)
+  @ApiErrors('molgenis', [401, 403, 404])
   async list(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<FileGrantDto[]> {
     return (await this.sharing.list(principal, id)).map(toFileGrantDto);
   }
@@ -46,7 +38,7 @@ export class FileSharingController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a grant (owner, WRITE holders, admins); it stops applying at once' })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403, 404)
+  @ApiErrors('molgenis', [401, 403, 404])
   async revoke(@Param('id') id: string, @Param('grantId') grantId: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.sharing.revoke(principal, id, grantId);
   }
