@@ -26,7 +26,14 @@ import { parseFilter, parseListQuery, singleParam } from '../../listing/parse-li
 import { decodeFilename, DEFAULT_FILENAME, mediaTypeEssence, normalizeContentType, sanitizeFilename } from '../../upload-headers.js';
 import { ChunkedUploadService } from '../../uploads/chunked-upload.service.js';
 import { ApiErrors } from '../../../common/openapi/api-errors.decorator.js';
-import { AppmixerCountDto, AppmixerDeletedDto, AppmixerFileDto, toAppmixerFile, toAppmixerPartialFile } from './appmixer-file.dto.js';
+import {
+  AppmixerCountDto,
+  AppmixerDeletedDto,
+  AppmixerFileDto,
+  AppmixerProjectedFileDto,
+  toAppmixerFile,
+  toAppmixerPartialFile,
+} from './appmixer-file.dto.js';
 import { parseProjection, project } from './appmixer-projection.js';
 import { readUploaderHeaders } from './appmixer-upload-headers.js';
 import { receiveSingleFilePart } from './single-file-part.js';
@@ -49,7 +56,7 @@ function checkIncludeComponentSourceFiles(value: unknown): void {
 /** The Appmixer Files API (https://docs.appmixer.com/api/files), over the same files as /api/files. */
 @ApiTags('files (Appmixer)')
 @ApiAuth()
-@ApiExtraModels(AppmixerFileDto)
+@ApiExtraModels(AppmixerFileDto, AppmixerProjectedFileDto)
 @Controller('files')
 export class AppmixerFilesController {
   constructor(
@@ -143,8 +150,8 @@ export class AppmixerFilesController {
     description: 'Accepted; changes nothing (no component source files are stored here)',
   })
   @ApiOkResponse({
-    schema: { type: 'array', items: { $ref: getSchemaPath(AppmixerFileDto) } },
-    description: 'The page of files (projected)',
+    schema: { type: 'array', items: { $ref: getSchemaPath(AppmixerProjectedFileDto) } },
+    description: 'The page of files (projected: without `projection`, every field is there)',
   })
   @ApiErrors('appmixer', [400, 401, 403])
   async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<Partial<AppmixerFileDto>[]> {
