@@ -57,9 +57,12 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
   return document;
 }
 
-/** Swagger UI at /api/docs: authorization kept across reloads, its own page title. */
+/**
+ * Swagger UI at /api/docs: authorization kept across reloads, its own page title. No deep links: Swagger UI writes
+ * tags with spaces into the URL with `_`, then logs a console error reading them back after a reload.
+ */
 export const SWAGGER_UI_OPTIONS: SwaggerCustomOptions = {
   jsonDocumentUrl: 'api/docs-json',
   customSiteTitle: 'Stowage API',
-  swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+  swaggerOptions: { persistAuthorization: true, displayRequestDuration: true, deepLinking: false },
 };
