@@ -53,8 +53,34 @@ describe('Console sessions (POST/DELETE /api/auth/session)', () => {
     const res = await signIn(editor.username, 'not-the-password').expect(401);
     expect(bodyOf<Problem>(res).detail).toBe('Wrong username or password.');
     expect(res.headers['set-cookie']).toBeUndefined();
+    // A login form posted from another site (login CSRF) never reaches the password check.
+    await t
+      .http()
+      .post('/api/auth/session')
+      .set('Origin', 'https://evil.example')
+      .send({ username: editor.username, password: editor.password })
+      .expect(403);
     const invalid = await t.http().post('/api/auth/session').set('Origin', origin).send({ username: editor.username }).expect(400);
     expect(bodyOf<Problem>(invalid).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('signs in with a bearer token (as an identity provider’s users do), never an API token, ending with the token', async () => {
+    const res = await t.http().post('/api/auth/session/token').set(auth(editor.token)).set('Origin', origin).expect(200);
+    expect(res.body).toMatchObject({ id: editor.id, username: editor.username, roles: ['editor'] });
+    const { cookie, line } = cookieOf(res);
+    const [, exp] = /Max-Age=(\d+)/.exec(line)!;
+    const tokenExp = (JSON.parse(Buffer.from(editor.token.split('.')[1], 'base64url').toString()) as { exp: number }).exp;
+    expect(Number(exp)).toBeLessThanOrEqual(tokenExp - Math.floor(Date.now() / 1000) + 1);
+    expect(new Date(bodyOf<{ expiresAt: string }>(res).expiresAt).getTime()).toBeLessThanOrEqual(tokenExp * 1000);
+    await t.http().get('/api/auth/me').set('Cookie', cookie).expect(200);
+
+    const created = await t.http().post('/api/tokens').set(auth(editor.token)).send({ description: 'script' }).expect(201);
+    const apiToken = bodyOf<{ token: string }>(created).token;
+    const refused = await t.http().post('/api/auth/session/token').set(auth(apiToken)).set('Origin', origin).expect(403);
+    expect(bodyOf<Problem>(refused).detail).toContain('An API token cannot open a console session');
+    await t.http().post('/api/auth/session/token').set(auth(editor.token)).set('Origin', 'https://evil.example').expect(403);
+    await t.http().post('/api/auth/session/token').set('Origin', origin).expect(401);
+    await t.http().post('/api/auth/session/token').set('Cookie', cookie).set('Origin', origin).expect(400);
   });
 
   it('authenticates every dialect: /api/files, /files, /v1/file and tus /api/uploads', async () => {

@@ -80,13 +80,13 @@ export function errorMessage(status: number, body: string): string {
   return `The service answered ${status}.`;
 }
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -100,6 +100,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export const api = {
   me: () => request<Me>('GET', '/api/auth/me'),
   signIn: (username: string, password: string) => request<unknown>('POST', '/api/auth/session', { username, password }),
+  /** An identity provider's access token (or one of POST /api/auth/login's), exchanged once for the session cookie. */
+  signInWithToken: (token: string) => request<unknown>('POST', '/api/auth/session/token', undefined, { Authorization: `Bearer ${token}` }),
   signOut: () => request<void>('DELETE', '/api/auth/session'),
   files: (query: string) => request<Page<FileItem>>('GET', `/api/files?${query}`),
   deleteFile: (id: string) => request<void>('DELETE', `/api/files/${encodeURIComponent(id)}`),

@@ -67,12 +67,13 @@ export function SignIn(props: { onSignedIn: () => void }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
+  const [token, setToken] = useState('');
+  const attempt = async (event: Event, signIn: () => Promise<unknown>) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      await api.signIn(username, password);
+      await signIn();
       props.onSignedIn();
     } catch (e) {
       setError((e as Error).message);
@@ -80,6 +81,8 @@ export function SignIn(props: { onSignedIn: () => void }) {
       setBusy(false);
     }
   };
+  const submit = (event: Event) => attempt(event, () => api.signIn(username, password));
+  const submitToken = (event: Event) => attempt(event, () => api.signInWithToken(token.trim()));
   return (
     <main class="signin">
       <h1>Stowage</h1>
@@ -104,7 +107,19 @@ export function SignIn(props: { onSignedIn: () => void }) {
           Sign in
         </button>
       </form>
-      <p class="hint">Signed in elsewhere (single sign-on)? Create an API token there and use it with the API; see docs/console.md.</p>
+      <details class="token-signin">
+        <summary>Sign in with a token (single sign-on users)</summary>
+        <form onSubmit={(event) => void submitToken(event)}>
+          <label>
+            Token
+            <input type="password" autoComplete="off" required value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+          </label>
+          <p class="hint">Paste an access token of your identity provider; the session ends when the token does.</p>
+          <button type="submit" disabled={busy}>
+            Use token
+          </button>
+        </form>
+      </details>
     </main>
   );
 }

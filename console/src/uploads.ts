@@ -34,7 +34,8 @@ export function startUpload(file: File, key: string, onChange: (state: UploadSta
   const upload = new Upload(file, {
     endpoint: '/api/uploads',
     chunkSize: CHUNK_BYTES,
-    retryDelays: [0, 1000, 3000, 5000, 10000],
+    // As docs/tus.md advises: long enough to outlast a connection that died silently.
+    retryDelays: [0, 1000, 3000, 10000, 30000, 60000, 120000],
     metadata: { filename: file.name, filetype: file.type || 'application/octet-stream' },
     // The service keeps unfinished uploads; a reload starts afresh rather than guessing at another tab's upload.
     storeFingerprintForResuming: false,

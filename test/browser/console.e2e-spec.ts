@@ -185,7 +185,7 @@ describe('Web console (Chromium)', () => {
       expect(await shared.getByText('shared with you').isVisible()).toBe(true);
       const [download] = await Promise.all([bobPage.waitForEvent('download'), shared.getByRole('button', { name: 'Download' }).click()]);
       expect(download.suggestedFilename()).toBe('alpha-report.txt');
-      expect(await readFile((await download.path()), 'utf8')).toBe('alpha '.repeat(1000));
+      expect(await readFile(await download.path(), 'utf8')).toBe('alpha '.repeat(1000));
 
       await row.getByRole('button', { name: 'Share' }).click();
       await dialog.getByRole('button', { name: `Revoke ${bob.username}` }).click();
@@ -256,6 +256,21 @@ describe('Web console (Chromium)', () => {
       await until('carol gone', async () => (await adminPage.getByRole('row').filter({ hasText: 'carol' }).count()) === 0);
     } finally {
       await adminContext.close();
+    }
+  }, 60_000);
+
+  it('signs in with a pasted token (single sign-on users)', async () => {
+    const context = await browser.newContext();
+    try {
+      const p = await context.newPage();
+      await p.goto(t.url);
+      await p.getByText('Sign in with a token').click();
+      await p.getByLabel('Token').fill(bob.token);
+      await p.getByRole('button', { name: 'Use token' }).click();
+      await p.getByRole('button', { name: 'Sign out' }).waitFor();
+      expect(await p.getByText(bob.username).isVisible()).toBe(true);
+    } finally {
+      await context.close();
     }
   }, 60_000);
 

@@ -1,13 +1,15 @@
 import { Body, Controller, Delete, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DomainError } from '../../common/errors/domain-error.js';
+import { badRequest, DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { AppConfig } from '../../config/app-config.js';
 import { AuthService } from '../auth.service.js';
-import { Public } from '../decorators/auth.decorators.js';
+import { CurrentPrincipal, Public } from '../decorators/auth.decorators.js';
 import { LoginDto } from '../dto/login.dto.js';
+import { Principal } from '../principal.js';
+import { tokenOf } from '../strategies/token-strategy.js';
 import { clearSessionCookie, crossSiteRefusal, sessionCookieOf, setSessionCookie } from './session-cookie.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -57,6 +59,40 @@ export class SessionsController {
     return { id: user.id, username: user.username, roles: [...user.roles], expiresAt: expiresAt.toISOString() };
   }
 
+  /**
+   * For users without a Stowage password (an identity provider's): the guard has verified the bearer token like on
+   * every route; the session ends when the token would. API tokens are refused: they are for scripts, and a session
+   * would shed their scopes.
+   */
+  @Post('token')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      "Sign in with a bearer token (an identity provider's, or POST /api/auth/login's): sets the session cookie, ending with the token",
+  })
+  @ApiOkResponse({ type: SessionDto })
+  @ApiErrors(400, 401, 403, 503)
+  async signInWithToken(
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SessionDto> {
+    refuseCrossSite(req);
+    const token = tokenOf(req);
+    if (token === undefined) throw badRequest('Send the token to sign in with in Authorization: Bearer.');
+    if (principal.scopes) {
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        'An API token cannot open a console session: sign in with a password or an identity-provider token.',
+      );
+    }
+    const { secret, expiresAt } = await this.sessions.start({ id: principal.userId, username: principal.username }, jwtExpiry(token));
+    const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+    setSessionCookie(res, secret, maxAge, this.config.auth.secureCookies);
+    return { id: principal.userId, username: principal.username, roles: [...principal.roles], expiresAt: expiresAt.toISOString() };
+  }
+
   /** Public: signing out needs no valid session, and clears the cookie whatever state it is in. */
   @Public()
   @Delete()
@@ -76,4 +112,14 @@ export class SessionsController {
 function refuseCrossSite(req: Request): void {
   const refusal = crossSiteRefusal(req);
   if (refusal) throw new DomainError(ErrorCode.Forbidden, refusal);
+}
+
+/** The `exp` of a JWT the guard already verified (its payload, unverified here); undefined when it has none. */
+function jwtExpiry(token: string): Date | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
 }

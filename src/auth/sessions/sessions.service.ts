@@ -31,12 +31,16 @@ export class SessionsService {
     private readonly config: AppConfig,
   ) {}
 
-  /** A new session for a user whose password was just checked: the cookie's secret (shown only here) and its end. */
-  async start(user: User): Promise<{ secret: string; expiresAt: Date }> {
+  /**
+   * A new session for a user just authenticated: the cookie's secret (shown only here) and its end, SESSION_TTL_SECONDS
+   * from now or `notAfter` (the end of the token it was opened with), whichever comes first.
+   */
+  async start(user: Pick<User, 'id' | 'username'>, notAfter?: Date): Promise<{ secret: string; expiresAt: Date }> {
     // Sign-ins are rare: a good moment to drop the sessions that ended on their own.
     await this.sessions.delete({ expiresAt: LessThan(new Date()) });
     const secret = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.config.auth.sessionTtlSeconds * 1000);
+    const ttlEnd = Date.now() + this.config.auth.sessionTtlSeconds * 1000;
+    const expiresAt = new Date(notAfter ? Math.min(ttlEnd, notAfter.getTime()) : ttlEnd);
     await this.sessions.insert({ secretHash: hashOf(secret), userId: user.id, expiresAt });
     this.logger.log(`${user.username} signed in to the console`);
     return { secret, expiresAt };
