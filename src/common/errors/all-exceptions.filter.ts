@@ -17,12 +17,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    const error = toApiError(exception);
+    // A client that hung up mid-body is no fault here, whatever the failure it caused looks like (a reset stream
+    // surfaces as ECONNRESET, which otherwise reads as the database going away).
+    const clientGone = !req.complete && (req.socket?.destroyed ?? true);
+    const error = clientGone ? toApiError(new DomainError(ErrorCode.UploadAborted, 'The client went away.')) : toApiError(exception);
     this.metrics.countError(error.code);
+    if (error.code === ErrorCode.UploadAborted) {
+      this.logger.warn({ code: error.code, path: req.originalUrl }, `${req.method} ${req.originalUrl}: the client aborted the upload`);
+    }
     // A 507 for a quota is the caller's limit, not a fault here: the quota service logs the refusal.
     if (error.status >= 500 && error.code !== ErrorCode.QuotaExceeded) {
       // A refusal of ours with Retry-After (busy, a dependency away) says all in one line; anything else logs its stack.
-      const expected = exception instanceof DomainError && error.status === 503;
+      const expected =
+        exception instanceof DomainError && (error.status === 503 || error.code === ErrorCode.StorageInconsistent);
       this.logger.error(
         expected ? { code: error.code, path: req.originalUrl } : { err: error.cause ?? exception, path: req.originalUrl },
         `${req.method} ${req.originalUrl} failed: ${error.code}`,

@@ -24,7 +24,7 @@ import { FileListingService } from '../../listing/file-listing.service.js';
 import { APPMIXER_FIELD_NAMES } from '../../listing/list-fields.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../listing/list-query.js';
 import { parseFilter, parseListQuery, singleParam } from '../../listing/parse-list-query.js';
-import { decodeFilename, DEFAULT_FILENAME, mediaTypeEssence, normalizeContentType, sanitizeFilename } from '../../upload-headers.js';
+import { decodeFilename, DEFAULT_FILENAME, mediaTypeEssence, normalizeContentType, uploadFilename } from '../../upload-headers.js';
 import { ChunkedUploadService } from '../../uploads/chunked-upload.service.js';
 import { ApiAppmixerErrors } from './appmixer-api-errors.decorator.js';
 import { AppmixerCountDto, AppmixerDeletedDto, AppmixerFileDto, toAppmixerFile, toAppmixerPartialFile } from './appmixer-file.dto.js';
@@ -110,7 +110,7 @@ export class AppmixerFilesController {
           headers.fileName !== undefined
             ? decodeFilename(headers.fileName)
             : part.filename !== undefined
-              ? sanitizeFilename(part.filename)
+              ? uploadFilename(part.filename)
               : DEFAULT_FILENAME,
         contentType: normalizeContentType(part.mimeType),
         uploadId: headers.uploadId,
