@@ -45,13 +45,13 @@ function isExpected(message: unknown, params: unknown[]): boolean {
 
 /**
  * Runs `work` and returns every error and warning line logged meanwhile (by any app of the test process), instead of
- * printing them: for a test about what the service logs. Lines logged after `work` settles are not caught.
+ * printing them: for a test about what the service logs. `work` sees the lines as they come (to wait for one). Lines logged after `work` settles are not caught.
  */
-export async function captureLogs(work: () => Promise<unknown>): Promise<LogLine[]> {
+export async function captureLogs(work: (lines: readonly LogLine[]) => Promise<unknown>): Promise<LogLine[]> {
   const lines: LogLine[] = [];
   recorders.push(lines);
   try {
-    await work();
+    await work(lines);
     return lines;
   } finally {
     recorders.splice(recorders.indexOf(lines), 1);
