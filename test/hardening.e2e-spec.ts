@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { DataSource } from 'typeorm';
 import { StorageProvider } from '../src/storage/storage-provider.js';
@@ -8,6 +8,7 @@ import { auth, bodyOf, BoomError, MolgenisFile, Page, Problem } from './support/
 import { startTestApp, TestApp } from './support/test-app.js';
 import { captureLogs, LogLine } from './support/test-logger.js';
 
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 const TUS = { 'Tus-Resumable': '1.0.0' };
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -18,7 +19,7 @@ describe('hardening: inputs, errors and races', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ UPLOAD_SESSIONS_PER_USER: '3' });
     alice = await t.createUser(['editor']);
     db = t.app.get(DataSource);
   });
@@ -185,5 +186,51 @@ describe('hardening: inputs, errors and races', () => {
     const page = bodyOf<Page<MolgenisFile> & { totalExact: boolean }>(res);
     expect(page.totalExact).toBe(true);
     expect(page.total).toBe(Number((await db.query<{ n: string }[]>('SELECT count(*) AS n FROM file_meta WHERE owner_id = $1', [alice.id]))[0].n));
+  });
+
+  describe('chunked uploads (/files)', () => {
+    const chunk = (token: string, uploadId: string, content: string, number = 0, total = 2) =>
+      postFile(t, token, content, { 'uploader-file-id': uploadId, 'uploader-chunks-total': total, 'uploader-chunk-number': number });
+
+    it('two users may use the same uploader-file-id at once: each gets their own upload, neither sees the other', async () => {
+      const [u1, u2] = [await t.createUser(['editor']), await t.createUser(['editor'])];
+      const id = 'guessable-upload-1';
+      const first = await chunk(u1.token, id, 'one-').expect(200);
+      const second = await chunk(u2.token, id, 'TWO-').expect(200);
+      // The same answer as for a fresh id: nothing says that someone else holds it.
+      expect(bodyOf<{ length: number; md5: null }>(second)).toMatchObject({ length: 4, md5: null });
+      const done1 = await chunk(u1.token, id, 'end', 1).expect(200);
+      const done2 = await chunk(u2.token, id, 'END', 1).expect(200);
+      const [f1, f2] = [bodyOf<{ fileId: string; length: number }>(done1), bodyOf<{ fileId: string; length: number }>(done2)];
+      expect(f1.fileId).toBe(bodyOf<{ fileId: string }>(first).fileId);
+      expect(f2.fileId).toBe(bodyOf<{ fileId: string }>(second).fileId);
+      expect(bodyOf<{ md5: string }>(done1).md5).toBe(md5('one-end'));
+      expect(bodyOf<{ md5: string }>(done2).md5).toBe(md5('TWO-END'));
+      await t.http().get(`/files/metadata/${f1.fileId}`).set(auth(u2.token)).expect(403);
+    });
+
+    it('caps open upload sessions per user (UPLOAD_SESSIONS_PER_USER) with a 429 in the Appmixer shape', async () => {
+      const [u, other] = [await t.createUser(['editor']), await t.createUser(['editor'])];
+      for (const n of [1, 2, 3]) await chunk(u.token, `open-${n}`, 'x').expect(200);
+      const refused = await chunk(u.token, 'open-4', 'x').expect(429);
+      expect(bodyOf<BoomError>(refused)).toMatchObject({ statusCode: 429, error: 'Too Many Requests', code: 'TOO_MANY_REQUESTS' });
+      expect(bodyOf<BoomError>(refused).message).toMatch(/UPLOAD_SESSIONS_PER_USER/);
+      // Continuing an open one, a one-part upload, and another user are not held back.
+      await chunk(u.token, 'open-1', 'y', 1).expect(200);
+      await postFile(t, u.token, 'whole').expect(200);
+      await chunk(other.token, 'open-4', 'x').expect(200);
+      // The finished one freed its place.
+      await chunk(u.token, 'open-4', 'x').expect(200);
+    });
+
+    it('a one-part upload resent with the same uploader-file-id returns the same file, not a second one', async () => {
+      const u = await t.createUser(['editor']);
+      const once = await postFile(t, u.token, 'only part', { 'uploader-file-id': 'single-1', 'uploader-chunks-total': 1 }).expect(200);
+      const again = await postFile(t, u.token, 'only part', { 'uploader-file-id': 'single-1', 'uploader-chunks-total': 1 }).expect(200);
+      expect(bodyOf<{ fileId: string }>(again).fileId).toBe(bodyOf<{ fileId: string }>(once).fileId);
+      expect(bodyOf<{ md5: string }>(again).md5).toBe(bodyOf<{ md5: string }>(once).md5);
+      const mine = await db.query<{ n: string }[]>('SELECT count(*) AS n FROM file_meta WHERE owner_id = $1', [u.id]);
+      expect(Number(mine[0].n)).toBe(1);
+    });
   });
 });
