@@ -17,11 +17,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    // A client that hung up mid-body is no fault here, whatever the failure it caused looks like (a reset stream
-    // surfaces as ECONNRESET, which otherwise reads as the database going away).
-    const clientGone = !req.complete && (req.socket?.destroyed ?? true);
-    const error = clientGone ? toApiError(new DomainError(ErrorCode.UploadAborted, 'The client went away.')) : toApiError(exception);
+    const error = toApiError(exception);
     this.metrics.countError(error.code);
+    // A client that hung up mid-body is no fault here (toApiError tells its reset from a database's).
     if (error.code === ErrorCode.UploadAborted) {
       this.logger.warn({ code: error.code, path: req.originalUrl }, `${req.method} ${req.originalUrl}: the client aborted the upload`);
     }
