@@ -76,7 +76,11 @@ describe('hardening: inputs, errors and races', () => {
 
   it('a filter value over 1,024 characters is 400, `~text` included, in both listing dialects', async () => {
     const text = 'x'.repeat(1025);
-    for (const path of [`/files?filter=filename:~${text}`, `/files/count?filter=filename:~${text}`, `/api/files?filter=filename:~${text}`]) {
+    for (const path of [
+      `/files?filter=filename:~${text}`,
+      `/files/count?filter=filename:~${text}`,
+      `/api/files?filter=filename:~${text}`,
+    ]) {
       const res = await t.http().get(path).set(auth(alice.token));
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
       expect(res.text).toMatch(/longer than 1024 characters/);
@@ -156,7 +160,11 @@ describe('hardening: inputs, errors and races', () => {
     try {
       await runner.startTransaction();
       await runner.query('SELECT 1 FROM file_meta WHERE id = $1 FOR UPDATE', [file.id]);
-      const deleting = t.http().delete(`/api/files/${file.id}`).set(auth(alice.token)).then((r) => r);
+      const deleting = t
+        .http()
+        .delete(`/api/files/${file.id}`)
+        .set(auth(alice.token))
+        .then((r) => r);
       await waitForLockWaiter();
       await runner.query(`UPDATE file_meta SET owner_id = $2, storage_key = $3 WHERE id = $1`, [file.id, bob.id, `replaced-${file.id}`]);
       await runner.commitTransaction();
@@ -185,7 +193,9 @@ describe('hardening: inputs, errors and races', () => {
     const res = await t.http().get('/api/files?limit=1').set(auth(alice.token)).expect(200);
     const page = bodyOf<Page<MolgenisFile> & { totalExact: boolean }>(res);
     expect(page.totalExact).toBe(true);
-    expect(page.total).toBe(Number((await db.query<{ n: string }[]>('SELECT count(*) AS n FROM file_meta WHERE owner_id = $1', [alice.id]))[0].n));
+    expect(page.total).toBe(
+      Number((await db.query<{ n: string }[]>('SELECT count(*) AS n FROM file_meta WHERE owner_id = $1', [alice.id]))[0].n),
+    );
   });
 
   describe('chunked uploads (/files)', () => {

@@ -65,7 +65,7 @@ describe('query plans on a fresh database', () => {
       let qb = applyFilters(applyVisibility(db.getRepository(FileMeta).createQueryBuilder('f'), principal), filters);
       qb = kind === 'page' ? applySortAndPage(qb, { filters, sort: [], limit: 50, offset: 0 }) : qb.select('COUNT(*)', 'count');
       const [sql, params] = qb.getQueryAndParameters();
-      const plan = (await db.query(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, params)) as { 'QUERY PLAN': string }[];
+      const plan = await db.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, params);
       return plan.map((line) => line['QUERY PLAN']).join('\n');
     }
 

@@ -64,7 +64,9 @@ export class DataDirLock {
     if (!(await stat(path).catch(() => undefined))?.isFile()) return;
     const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     if (holder && holder !== process.pid && isProcessAlive(holder)) {
-      throw new Error(`DATA_DIR ${dataDir} is in use by another Stowage process (pid ${holder}). Stop it, or give this one its own DATA_DIR.`);
+      throw new Error(
+        `DATA_DIR ${dataDir} is in use by another Stowage process (pid ${holder}). Stop it, or give this one its own DATA_DIR.`,
+      );
     }
     await rm(path, { force: true });
   }

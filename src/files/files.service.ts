@@ -152,7 +152,10 @@ export class FilesService {
       if (!(error instanceof DomainError && error.code === ErrorCode.NotFound)) throw error;
       // The row promises bytes that are gone: an operator's problem (a restore, a bucket emptied). The key is for the
       // log only; the caller learns nothing about where objects live.
-      this.logger.error({ fileId: file.id, storageKey: file.storageKey }, `File ${file.id} has no object at storage key ${file.storageKey}`);
+      this.logger.error(
+        { fileId: file.id, storageKey: file.storageKey },
+        `File ${file.id} has no object at storage key ${file.storageKey}`,
+      );
       throw new DomainError(ErrorCode.StorageInconsistent, `The content of file '${file.id}' is missing from storage.`);
     }
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeFilename, isFormContentType, normalizeContentType, parseContentLength, sanitizeFilename, uploadFilename } from './upload-headers.js';
+import {
+  decodeFilename,
+  isFormContentType,
+  normalizeContentType,
+  parseContentLength,
+  sanitizeFilename,
+  uploadFilename,
+} from './upload-headers.js';
 
 describe('upload headers', () => {
   it.each([

@@ -26,8 +26,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // A 507 for a quota is the caller's limit, not a fault here: the quota service logs the refusal.
     if (error.status >= 500 && error.code !== ErrorCode.QuotaExceeded) {
       // A refusal of ours with Retry-After (busy, a dependency away) says all in one line; anything else logs its stack.
-      const expected =
-        exception instanceof DomainError && (error.status === 503 || error.code === ErrorCode.StorageInconsistent);
+      const expected = exception instanceof DomainError && (error.status === 503 || error.code === ErrorCode.StorageInconsistent);
       this.logger.error(
         expected ? { code: error.code, path: req.originalUrl } : { err: error.cause ?? exception, path: req.originalUrl },
         `${req.method} ${req.originalUrl} failed: ${error.code}`,

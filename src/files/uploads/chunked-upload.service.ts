@@ -107,7 +107,8 @@ export class ChunkedUploadService {
     const session = await this.start(principal, input, 1);
     if (session.state === 'complete') return this.fileOf(principal, session, input.body);
     const key = newStorageKey();
-    const claimed = session.state === 'open' && session.chunksTotal === 1 ? await this.sessions.claim(session.id, key, this.expirySeconds) : null;
+    const claimed =
+      session.state === 'open' && session.chunksTotal === 1 ? await this.sessions.claim(session.id, key, this.expirySeconds) : null;
     if (!claimed) {
       throw new DomainError(ErrorCode.Conflict, `Upload '${session.uploadId}' is already in progress; wait for its answer, or retry.`);
     }
