@@ -97,7 +97,7 @@ export class AppmixerFilesController {
   @ApiHeader({ name: 'uploader-chunk-number', required: false, description: 'This chunk’s number: 0..total-1 or 1..total' })
   @ApiHeader({ name: 'uploader-chunk-size', required: false, description: 'Informational: the client’s chunk size in bytes' })
   @ApiOkResponse({ type: AppmixerFileDto, description: 'The file (complete) or the upload so far (md5 null)' })
-  @ApiAppmixerErrors(400, 401, 403, 404, 409, 413, 415, 503, 507)
+  @ApiAppmixerErrors(400, 401, 403, 404, 409, 413, 415, 429, 503, 507)
   async upload(@Req() req: Request, @CurrentPrincipal() principal: Principal): Promise<AppmixerFileDto> {
     if (mediaTypeEssence(req.headers['content-type'] ?? '') !== 'multipart/form-data') {
       throw new DomainError(ErrorCode.UnsupportedMediaType, "Send multipart/form-data with the file in a part named 'file'.");
