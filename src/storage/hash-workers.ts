@@ -39,17 +39,20 @@ class HashWorker {
   readonly worker: Worker;
   readonly sessions = new Map<number, HashSessionListener>();
   private dead = false;
+  /** Answers (acks, digests) still to come: while any are, the worker keeps the process alive. */
+  private owed = 0;
 
   constructor(private readonly onExit: (worker: HashWorker) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    // A worker allocates next to nothing (it reads the shared ring): small heaps keep its memory down.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
     this.worker.unref();
     this.worker.on('message', (m: FromWorker) => {
+      if (--this.owed === 0) this.worker.unref();
       const listener = this.sessions.get(m.s);
       if (!listener) return;
       if (m.t === 'ack') listener.onAck(m.slot);
       else {
         this.sessions.delete(m.s);
-        this.idleCheck();
         if (m.hex === null) listener.onFailure(new Error('The hash worker lost the session.'));
         else listener.onDigest(m.hex);
       }
@@ -63,23 +66,21 @@ class HashWorker {
   }
 
   add(id: number, listener: HashSessionListener): void {
-    if (this.sessions.size === 0) this.worker.ref(); // while it owes an answer, it keeps the process alive
     this.sessions.set(id, listener);
   }
 
   remove(id: number): void {
-    if (this.sessions.delete(id)) {
-      this.worker.postMessage({ t: 'drop', s: id });
-      this.idleCheck();
-    }
+    if (this.sessions.delete(id)) this.worker.postMessage({ t: 'drop', s: id });
+  }
+
+  /** Sends a message the worker answers (update, end). An idle session (a tus upload between requests) holds no ref. */
+  ask(message: object): void {
+    if (this.owed++ === 0) this.worker.ref();
+    this.worker.postMessage(message);
   }
 
   post(message: object): void {
     this.worker.postMessage(message);
-  }
-
-  private idleCheck(): void {
-    if (this.sessions.size === 0) this.worker.unref();
   }
 
   private fail(error: Error): void {
@@ -130,8 +131,8 @@ export class HashWorkerPool {
       worker.add(id, listeners[i]);
       worker.post({ t: 'open', s: id, alg, ring });
       return {
-        update: (slot, offset, length) => worker.post({ t: 'update', s: id, slot, offset, length }),
-        end: () => worker.post({ t: 'end', s: id }),
+        update: (slot, offset, length) => worker.ask({ t: 'update', s: id, slot, offset, length }),
+        end: () => worker.ask({ t: 'end', s: id }),
         drop: () => worker.remove(id),
       };
     });

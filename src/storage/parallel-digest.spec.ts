@@ -31,7 +31,7 @@ describe('ParallelDigest', () => {
   });
 
   it('gives the exact digests of a large body hashed in the workers, whatever the chunk boundaries', async () => {
-    // Larger than the ring (8 x 256 KiB) several times over, so slots are reused and the writer has to wait.
+    // Larger than the ring (4 x 1 MiB) several times over, so slots are reused and the writer has to wait.
     const bytes = randomBytes(9 * 1024 * 1024 + 12_345);
     for (const chunk of [1, 4096, 65_537, 262_144, 3 * 1024 * 1024]) {
       const digest = new ParallelDigest({ pool });

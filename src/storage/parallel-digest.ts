@@ -6,9 +6,9 @@ import { StoredObject } from './storage-provider.js';
 
 /** Bodies up to this many bytes are hashed on the event loop: a worker round trip costs more than hashing them. */
 const INLINE_BYTES = 256 * 1024;
-const SLOT_BYTES = 256 * 1024;
+const SLOT_BYTES = 1024 * 1024;
 /** Slots per upload: how many bytes may wait for the workers before the upload waits for them (backpressure). */
-const SLOTS = 8;
+const SLOTS = 4;
 /** Uploads hashed in workers at once; more hash on the event loop, so shared memory stays bounded. */
 const MAX_RINGS = 8;
 const ALGORITHMS = ['sha256', 'md5'] as const;
