@@ -11,7 +11,17 @@ import { load, smallUploadRequest } from './lib/load.mjs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { measureLimits } from './lib/limits.mjs';
-import { currentRss, login, peakRss, resetPeakRss, startFloor, startFrameworkFloor, startS3Server, startService, stop } from './lib/processes.mjs';
+import {
+  currentRss,
+  login,
+  peakRss,
+  resetPeakRss,
+  startFloor,
+  startFrameworkFloor,
+  startS3Server,
+  startService,
+  stop,
+} from './lib/processes.mjs';
 import { describeMachine, printSummary, renderMarkdown, writeJson } from './lib/report.mjs';
 import { fmt, log, ratio, summarize } from './lib/stats.mjs';
 import { downloadLarge, uploadLarge, warmFile } from './lib/transfer.mjs';
@@ -191,7 +201,9 @@ async function benchS3(password) {
         run: async (label) => {
           const script = join(benchDir, 's3-direct-upload.mjs');
           const key = `direct-${randomBytes(6).toString('hex')}`;
-          const { stdout } = await promisify(execFile)(process.execPath, [script, s3.endpoint, s3.bucket, key, String(size)], { cwd: root });
+          const { stdout } = await promisify(execFile)(process.execPath, [script, s3.endpoint, s3.bucket, key, String(size)], {
+            cwd: root,
+          });
           const { seconds, peakRss: rss } = JSON.parse(stdout.trim().split('\n').at(-1));
           figures.direct.push(mbps(size, seconds));
           figures.rssDirect.push(rss / MiB);
@@ -237,6 +249,29 @@ async function benchConcurrent(both) {
     ratio: summarize(runs.service.map((r, i) => ratio(r.okPerSecond, runs.floor[i].okPerSecond))),
     rssPeak,
   };
+}
+
+/**
+ * tus beside the raw-body upload and a bare @tus/server + @tus/file-store: bench/tus-upload.mjs on the local driver,
+ * in a process of its own (its own service), 256 MiB per upload. Returns its summary.
+ */
+async function benchTus() {
+  const script = join(benchDir, 'tus-upload.mjs');
+  const args = [
+    script,
+    '--size',
+    String(Math.min(256, Math.round(options.size / MiB))),
+    '--rounds',
+    String(options.rounds),
+    '--drivers',
+    'local',
+    '--dist',
+    dist,
+  ];
+  log(`tus: node ${args.join(' ')}`);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 16 * MiB });
+  for (const line of stdout.split('\n')) if (line.startsWith('  local') || line.startsWith('local')) log(`tus: ${line.trim()}`);
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('\n{\n') + 1));
 }
 
 async function benchUploads4k(both) {
@@ -346,6 +381,7 @@ async function main() {
     if (run.includes('large')) results.large = await benchLarge(both);
     if (run.includes('s3')) results.s3 = await benchS3(password);
     if (run.includes('concurrent')) results.concurrent = await benchConcurrent(both);
+    if (run.includes('tus')) results.tus = await benchTus();
     if (run.includes('upload4k')) results.upload4k = await benchUploads4k(both);
     if (run.includes('meta')) results.meta = await benchMetadata(both, procs.frameworkFloor);
     if (run.includes('listing')) results.listing = await benchListing(procs.service, token, databaseUrl);

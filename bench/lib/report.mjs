@@ -93,6 +93,20 @@ function concurrentRows(c) {
   ];
 }
 
+function tusRows(tus) {
+  const local = tus?.drivers?.local;
+  if (!local) return [];
+  return [
+    `| tus upload ${fmt(tus.sizeMiB)} MiB, one PATCH (MB/s); floor column: the raw-body upload of the same service | ${fmt(local.medianTusMBps)} (${local.tusMBps.map((v) => fmt(v)).join(', ')}) | ${fmt(local.medianRawMBps)} (${local.rawMBps.map((v) => fmt(v)).join(', ')}) | | ${fmt(local.tusToRaw, 2)}× of raw | ≥ 0.8× |`,
+    ...(local.medianBareTusMBps
+      ? [
+          `| tus upload ${fmt(tus.sizeMiB)} MiB: a bare @tus/server + @tus/file-store, no hashing (MB/s) | | ${fmt(local.medianBareTusMBps)} (${local.bareTusMBps.map((v) => fmt(v)).join(', ')}) | | ${fmt(local.tusToBare, 2)}× of bare | |`,
+        ]
+      : []),
+    `| Peak RSS during tus uploads (MiB) | ${fmt(local.peakRssMiB.tus)} | | | | < 200 MiB |`,
+  ];
+}
+
 function rateRows(label, row, target) {
   if (!row) return [];
   const fw = row.frameworkFloor ? `${fmtRange(row.frameworkFloor.rate)}` : '';
@@ -125,7 +139,7 @@ Raw figures: \`bench/results/${report.stamp}.json\` (a \`--pg\` run writes \`…
 
 | What | Service | Floor (node:http) | Framework floor (NestJS + Express) | Ratio (service ÷ floor) | Target |
 |---|---|---|---|---|---|
-${[...limitsRows(report.limits), ...largeRows(results.large), ...s3Rows(results.s3), ...concurrentRows(results.concurrent), ...rateRows('4 KiB uploads, 16 connections', results.upload4k, '≥ 0.6×, 0 errors'), ...rateRows('Metadata GET, 32 connections', results.meta, '≥ 0.5× framework floor'), ...listingRows(results.listing)].join('\n')}
+${[...limitsRows(report.limits), ...largeRows(results.large), ...s3Rows(results.s3), ...concurrentRows(results.concurrent), ...tusRows(results.tus), ...rateRows('4 KiB uploads, 16 connections', results.upload4k, '≥ 0.6×, 0 errors'), ...rateRows('Metadata GET, 32 connections', results.meta, '≥ 0.5× framework floor'), ...listingRows(results.listing)].join('\n')}
 
 ## Machine
 
@@ -158,6 +172,9 @@ figures. Where the time goes, what was fixed and what is suggested: [performance
   \`@aws-sdk/lib-storage\` (its default parts and queue), alternating with the service round by round.
 - **Concurrent uploads.** autocannon, 64 connections each posting 1 MiB raw bodies for ${options.duration} s; MB/s is
   the 2xx answers per second × 1 MiB.
+- **tus.** \`bench/tus-upload.mjs\` in a process of its own (its own service on the local driver): a file of
+  ${fmt(results.tus?.sizeMiB ?? 256)} MiB sent by tus-js-client (one PATCH), by a raw-body POST, and by tus-js-client to a bare
+  \`@tus/server\` with \`@tus/file-store\` (\`bench/tus-floor.mjs\`), in the order raw, tus, bare, bare, tus, raw each round.
 - **Request rates.** autocannon (programmatic API), ${options.duration} s per run after a short unrecorded warm-up:
   4 KiB raw-body uploads at 16 connections (\`POST /api/files\`, Bearer token); metadata \`GET /api/files/{id}\` of one
   file at 32 connections. Rates count 2xx answers only; errors are socket errors, timeouts and non-2xx answers.

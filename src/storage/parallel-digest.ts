@@ -234,7 +234,10 @@ export class ParallelDigest {
 
   private releaseRing(): void {
     if (!this.sab) return;
-    giveBackRing(this.sab, this.slotReaders.every((n) => n === 0));
+    giveBackRing(
+      this.sab,
+      this.slotReaders.every((n) => n === 0),
+    );
     this.sab = undefined;
     this.ring = undefined;
   }
