@@ -484,7 +484,7 @@ describe('Hasura filestore API (/v1/file)', () => {
     expect(Object.keys(doc.paths['/v1/file'].post.responses).sort()).toEqual(['200', '401', '403', '413', '415', '429', '503', '507']);
     expect(Object.keys(one.post.responses).sort()).toEqual(['200', '400', '401', '403', '409', '413', '415', '429', '503', '507']);
     expect(one.post.responses['507'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraErrorDto');
-    expect(Object.keys(one.get.responses).sort()).toEqual(['200', '206', '304', '401', '403', '404', '412', '416', '429', '503']);
+    expect(Object.keys(one.get.responses).sort()).toEqual(['200', '206', '304', '401', '403', '404', '412', '416', '429', '500', '503']);
     expect(one.get.responses['416'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraRequestErrorDto');
     expect(one.get.responses['412'].content['application/json'].schema.$ref).toBe('#/components/schemas/HasuraErrorDto');
     expect(Object.keys(one.delete.responses).sort()).toEqual(['200', '401', '403', '404', '429', '503']);

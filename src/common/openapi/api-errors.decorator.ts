@@ -61,7 +61,10 @@ const TYPICAL: Record<number, [ErrorCode, string][]> = {
   415: [[ErrorCode.UnsupportedMediaType, 'This media type is not accepted here.']],
   416: [[ErrorCode.RangeNotSatisfiable, 'No requested range lies inside the file (size 1024).']],
   429: [[ErrorCode.TooManyRequests, 'Too many requests: retry after 42 seconds.']],
-  500: [[ErrorCode.Internal, 'An unexpected error occurred.']],
+  500: [
+    [ErrorCode.StorageInconsistent, "The file's content is missing from storage."],
+    [ErrorCode.Internal, 'An unexpected error occurred.'],
+  ],
   503: [
     [ErrorCode.DatabaseUnavailable, 'The database is unavailable; retry later.'],
     [ErrorCode.StorageUnavailable, 'The storage is unavailable; retry later.'],
@@ -107,7 +110,7 @@ const WHEN: Record<number, string> = {
   415: 'This media type is not accepted here',
   416: 'No requested range lies inside the file; Content-Range: bytes */size',
   429: 'Too many requests, or too many failed logins: wait Retry-After seconds',
-  500: 'An unexpected failure (details are logged, not returned)',
+  500: "STORAGE_INCONSISTENT: the file's bytes are missing from storage (an operator's problem, logged), or a bug",
   503: 'The database or storage is unavailable, or the service is too busy; retry after Retry-After',
   507: "The storage is full (STORAGE_FULL), or the upload would pass the caller's quota (QUOTA_EXCEEDED)",
 };
@@ -118,7 +121,8 @@ const WHEN_IN: Record<ApiDialect, Record<number, string>> = {
   appmixer: {
     400: 'A malformed value: filter, sort, projection, limit/offset, an uploader-* header, or the multipart body',
     403: 'The caller lacks the permission (READ to list, WRITE to upload or delete) or may not touch this file',
-    404: "No such file, or an uploader-file-id naming someone else's upload",
+    404: 'No such file',
+    429: 'The caller already has UPLOAD_SESSIONS_PER_USER unfinished uploads open, or too many requests (Retry-After)',
     409: 'A resent chunk with different bytes, a chunk for an upload already being assembled, or an id already complete',
     413: 'The file (all chunks together) is larger than MAX_UPLOAD_BYTES',
     415: 'Not multipart/form-data',

@@ -86,7 +86,7 @@ export class FilesController {
     description: 'Metadata JSON; with alt=media, the bytes with the stored Content-Type',
     content: { 'application/json': { schema: { $ref: getSchemaPath(MolgenisFileDto) } }, ...FILE_CONTENT },
   })
-  @ApiErrors('molgenis', [400, 401, 403, 404])
+  @ApiErrors('molgenis', [400, 401, 403, 404, 500])
   @ApiParam({ name: 'id', type: String })
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
     // Read from req, not through @Param/@Query/@CurrentPrincipal parameters (the @Api* decorators document them):

@@ -93,7 +93,7 @@ export class HasuraFilesController {
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'The headers a download would send (status, ETag, Content-Length, Content-Range...), without a body' })
   @ApiOkResponse({ description: 'As GET, without a body' })
-  @ApiErrors('hasura', [401, 403, 404])
+  @ApiErrors('hasura', [401, 403, 404, 500])
   @ApiDownload('hasura')
   async head(
     @Param('fileId') fileId: string,
@@ -109,7 +109,7 @@ export class HasuraFilesController {
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'Download a file, streamed with its stored Content-Type' })
   @ApiResponse({ status: 200, content: FILE_CONTENT, description: 'The bytes, with the stored Content-Type' })
-  @ApiErrors('hasura', [401, 403, 404])
+  @ApiErrors('hasura', [401, 403, 404, 500])
   @ApiDownload('hasura')
   async download(
     @Param('fileId') fileId: string,
