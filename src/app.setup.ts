@@ -32,7 +32,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (hasBody(req)) return isRawUploadRoute(req) ? next() : json(req, res, next);
     // Nothing to read, but an unread request makes Node's server add an 'end' listener to it when the response
-    // finishes (~5 % of a metadata GET in the profile): read the empty body now.
+    // finishes, which showed in the metadata GET's profile: read the empty body now.
     req.resume();
     next();
   });
