@@ -1,11 +1,10 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { ProblemDto } from './common/openapi/api-errors.decorator.js';
 import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
-import { badRequest } from './common/errors/domain-error.js';
 import { AppConfig } from './config/app-config.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -40,14 +39,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
   app.set('case sensitive routing', true);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => badRequest(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') || 'Invalid request.'),
-    }),
-  );
   app.enableShutdownHooks();
   if (config.http.corsOrigins.length > 0) {
     const cors: CorsOptions = {

@@ -7,7 +7,8 @@ import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { FileListingService } from '../listing/file-listing.service.js';
 import { NATIVE_FIELD_NAMES } from '../listing/list-fields.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../listing/list-query.js';
-import { parseListQuery } from '../listing/parse-list-query.js';
+import type { ListQuery } from '../listing/list-query.js';
+import { ListQueryPipe } from '../listing/list-query.pipe.js';
 import { isSharedWith } from '../listing/visibility.js';
 import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
 
@@ -53,8 +54,10 @@ export class FilesListingController {
   })
   @ApiOkResponse({ type: FilePageDto })
   @ApiErrors(400, 401, 403)
-  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<FilePageDto> {
-    const listQuery = parseListQuery(query, NATIVE_FIELD_NAMES);
+  async list(
+    @Query(new ListQueryPipe(NATIVE_FIELD_NAMES)) listQuery: ListQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<FilePageDto> {
     const [files, total] = await Promise.all([this.listing.list(principal, listQuery), this.listing.count(principal, listQuery.filters)]);
     return {
       items: files.map((file) => ({ ...toMolgenisFile(file), shared: isSharedWith(principal, file) })),

@@ -14,6 +14,7 @@ import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { CreateGrantDto, FileGrantDto, toFileGrantDto } from './dto/file-grant.dto.js';
 import { FileSharingService } from './file-sharing.service.js';
+import { ValidateDto } from '../../common/validation/validate-dto.pipe.js';
 
 /** Per-file sharing: grants of READ or WRITE to a user or a role. */
 @ApiTags('files (native, MOLGENIS)')
@@ -30,7 +31,11 @@ export class FileSharingController {
   })
   @ApiCreatedResponse({ type: FileGrantDto })
   @ApiErrors(400, 401, 403, 404)
-  async grant(@Param('id') id: string, @Body() body: CreateGrantDto, @CurrentPrincipal() principal: Principal): Promise<FileGrantDto> {
+  async grant(
+    @Param('id') id: string,
+    @Body(ValidateDto) body: CreateGrantDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<FileGrantDto> {
     return toFileGrantDto(await this.sharing.grant(principal, id, body));
   }
 
