@@ -1,5 +1,5 @@
 /** PostgreSQL error codes (SQLSTATE) the services react to; see the PostgreSQL manual, appendix A. */
-export const PgErrorCode = {
+const PgErrorCode = {
   UniqueViolation: '23505',
 } as const;
 
