@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators/auth.decorators.js';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { badRequest } from '../common/errors/domain-error.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';

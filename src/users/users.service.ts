@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { Role } from '../auth/permissions.js';
+import { Role } from '../permissions/permissions.js';
 import { TtlCache } from '../common/cache/ttl-cache.js';
 import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { FileListingService } from '../listing/file-listing.service.js';

@@ -16,7 +16,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';

@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { CreateGrantDto, FileGrantDto, toFileGrantDto } from './dto/file-grant.dto.js';

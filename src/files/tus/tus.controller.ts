@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Public, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { FILE_ID_HEADER, TusServer } from './tus-server.js';

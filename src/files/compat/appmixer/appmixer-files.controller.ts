@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../../auth/permissions.js';
+import { Permission } from '../../../permissions/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { DomainError, badRequest } from '../../../common/errors/domain-error.js';
 import { ErrorCode } from '../../../common/errors/error-code.js';
