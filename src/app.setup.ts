@@ -9,13 +9,14 @@ import { AppConfig } from './config/app-config.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { documentRateLimits } from './throttle/rate-limit.openapi.js';
+import { isUnder, RoutePrefix } from './common/routes.js';
 
-const isTusRoute = (req: Request): boolean => req.path === '/api/uploads' || req.path.startsWith('/api/uploads/');
+const isTusRoute = (req: Request): boolean => isUnder(req.path, RoutePrefix.TusUploads);
 
 /** Routes whose body is the file itself (or tus' bytes, whatever the method): no parser may touch it. */
 function isRawUploadRoute(req: Request): boolean {
   if (isTusRoute(req)) return true;
-  return req.method === 'POST' && (req.path === '/api/files' || req.path === '/v1/file' || req.path.startsWith('/v1/file/'));
+  return req.method === 'POST' && (req.path === `/${RoutePrefix.NativeFiles}` || isUnder(req.path, RoutePrefix.HasuraFiles));
 }
 
 /** As body-parser's own test: a request without Content-Length or Transfer-Encoding has no body to parse. */

@@ -11,6 +11,7 @@ import type { ListQuery } from '../listing/list-query.js';
 import { ListQueryPipe } from '../listing/list-query.pipe.js';
 import { isSharedWith } from '../listing/visibility.js';
 import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
+import { RoutePrefix } from '../../common/routes.js';
 
 export class FilePageDto {
   @ApiProperty({ type: [MolgenisFileDto] }) items: MolgenisFileDto[];
@@ -23,7 +24,7 @@ export class FilePageDto {
 @ApiTags('files (native, MOLGENIS)')
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
-@Controller('api/files')
+@Controller(RoutePrefix.NativeFiles)
 export class FilesListingController {
   constructor(private readonly listing: FileListingService) {}
 

@@ -28,6 +28,7 @@ import { FilesService } from '../files.service.js';
 import { decodeFilename } from '../upload-headers.js';
 import { readRawUploadHeaders } from '../upload-request.js';
 import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
+import { RoutePrefix } from '../../common/routes.js';
 
 /** The query of GET/HEAD /api/files/{id}, checked by the handler (documented by the @ApiQuery decorators). */
 interface DownloadQuery {
@@ -40,7 +41,7 @@ interface DownloadQuery {
 @ApiTags('files (native, MOLGENIS)')
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
-@Controller('api/files')
+@Controller(RoutePrefix.NativeFiles)
 export class FilesController {
   constructor(private readonly files: FilesService) {}
 

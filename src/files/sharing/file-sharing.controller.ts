@@ -15,13 +15,14 @@ import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { CreateGrantDto, FileGrantDto, toFileGrantDto } from './dto/file-grant.dto.js';
 import { FileSharingService } from './file-sharing.service.js';
 import { ValidateDto } from '../../common/validation/validate-dto.pipe.js';
+import { RoutePrefix } from '../../common/routes.js';
 
 /** Per-file sharing: grants of READ or WRITE to a user or a role. */
 @ApiTags('files (native, MOLGENIS)')
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
 @RequirePermission(Permission.FileWrite)
-@Controller('api/files/:id/permissions')
+@Controller(`${RoutePrefix.NativeFiles}/:id/permissions`)
 export class FileSharingController {
   constructor(private readonly sharing: FileSharingService) {}
 

@@ -33,6 +33,7 @@ import { AppmixerCountDto, AppmixerDeletedDto, AppmixerFileDto, toAppmixerFile, 
 import { parseProjection, project } from './appmixer-projection.js';
 import { readUploaderHeaders } from './appmixer-upload-headers.js';
 import { receiveSingleFilePart } from './single-file-part.js';
+import { RoutePrefix } from '../../../common/routes.js';
 
 const FILTER_DOC =
   'Comma-joined terms: `field:value` (equals), `field:~text` (case-insensitive substring; filename, contentType), ' +
@@ -54,7 +55,7 @@ function checkIncludeComponentSourceFiles(value: unknown): void {
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
 @ApiExtraModels(AppmixerFileDto)
-@Controller('files')
+@Controller(RoutePrefix.AppmixerFiles)
 export class AppmixerFilesController {
   constructor(
     private readonly files: FilesService,
