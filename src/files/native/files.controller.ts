@@ -109,7 +109,7 @@ export class FilesController {
   @ApiDownload()
   @ApiProduces('application/json', 'application/octet-stream')
   @ApiOkResponse({ type: MolgenisFileDto, description: 'Metadata JSON; with alt=media, the bytes with the stored Content-Type' })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 500)
   @ApiParam({ name: 'id', type: String })
   async get(
     @Param('id') id: string,
