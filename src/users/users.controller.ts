@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators/auth.decorators.js';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { badRequest } from '../common/errors/domain-error.js';
 import { ApiAuth } from '../common/openapi/api-auth.decorator.js';
@@ -9,6 +9,7 @@ import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { PageQueryDto } from '../common/paging/page-query.dto.js';
 import { CreateUserDto, toUserDto, UpdateUserDto, UserDto, UserPageDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
+import { ValidateDto } from '../common/validation/validate-dto.pipe.js';
 
 @ApiTags('users')
 @ApiAuth()
@@ -21,7 +22,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Create a user (admin)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiErrors('molgenis', [400, 401, 403, 409, 503])
-  async create(@Body() body: CreateUserDto): Promise<UserDto> {
+  async create(@Body(ValidateDto) body: CreateUserDto): Promise<UserDto> {
     return toUserDto(await this.users.create(body.username, body.password, body.roles));
   }
 
@@ -29,7 +30,7 @@ export class UsersController {
   @ApiOperation({ summary: 'List users (admin), by username' })
   @ApiOkResponse({ type: UserPageDto })
   @ApiErrors('molgenis', [400, 401, 403])
-  async list(@Query() page: PageQueryDto): Promise<UserPageDto> {
+  async list(@Query(ValidateDto) page: PageQueryDto): Promise<UserPageDto> {
     const [users, total] = await this.users.list(page.limit, page.offset);
     return { items: users.map(toUserDto), total, limit: page.limit, offset: page.offset };
   }
@@ -44,7 +45,7 @@ export class UsersController {
   @ApiParam({ name: 'id', description: 'The user id (a UUID)' })
   @ApiOkResponse({ type: UserDto })
   @ApiErrors('molgenis', [400, 401, 403, 404])
-  async update(@Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+  async update(@Param('id') id: string, @Body(ValidateDto) body: UpdateUserDto): Promise<UserDto> {
     if (body.quotaBytes === undefined && body.quotaFiles === undefined)
       throw badRequest('Send quotaBytes and/or quotaFiles (a number, or null).');
     return toUserDto(await this.users.setQuota(id, body));

@@ -3,7 +3,7 @@ import { ApiExcludeEndpoint, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, A
 import { ApiAuth } from '../../../common/openapi/api-auth.decorator.js';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission, TrustHasuraHeaders } from '../../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../../auth/permissions.js';
+import { Permission } from '../../../permissions/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { badRequest } from '../../../common/errors/domain-error.js';
 import { ApiRawUploadBody } from '../../api-raw-upload-body.decorator.js';
@@ -14,6 +14,7 @@ import { FilesService } from '../../files.service.js';
 import { readRawUploadHeaders } from '../../upload-request.js';
 import { ApiErrors } from '../../../common/openapi/api-errors.decorator.js';
 import { HasuraFileDto, toHasuraFile } from './hasura-file.dto.js';
+import { RoutePrefix } from '../../../common/routes.js';
 
 const FILE_ID_PARAM = ApiParam({
   name: 'fileId',
@@ -54,7 +55,7 @@ function sendJson(res: Response, body: HasuraFileDto): void {
   description: 'With a trusted X-Hasura-User-Id: admin → admin, user/editor → editor, anything else → viewer (read only).',
 })
 @TrustHasuraHeaders()
-@Controller('v1/file')
+@Controller(RoutePrefix.HasuraFiles)
 export class HasuraFilesController {
   constructor(private readonly files: FilesService) {}
 
