@@ -157,7 +157,11 @@ export function recordResponses(sink: (response: RecordedResponse) => void) {
       keep(chunk, encoding);
       return end(chunk, encoding, callback);
     }) as Response['end'];
-    res.on('finish', () => {
+    // 'close' too: a response whose socket closes as it ends (Connection: close) may never emit 'finish'.
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
       const type = res.getHeader('content-type');
       sink({
         method: req.method,
@@ -166,7 +170,8 @@ export function recordResponses(sink: (response: RecordedResponse) => void) {
         contentType: typeof type === 'string' ? type : undefined,
         body: Buffer.concat(chunks),
       });
-    });
+    };
+    res.once('finish', record).once('close', record);
     next();
   };
 }
