@@ -68,6 +68,11 @@ export function toApiError(error: unknown): ApiError {
     const message = e.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : String(e.message);
     return { status, code: CODE_FOR_STATUS[status] ?? ErrorCode.ValidationFailed, message, headers: {} };
   }
+  // Node's own error on a request whose client went away (reset, idle timeout): it carries ECONNRESET, which must
+  // not pass for the database's.
+  if (e?.code === 'ECONNRESET' && e.message === 'aborted') {
+    return { status: 400, code: ErrorCode.UploadAborted, message: 'The client went away before the request was read.', headers: {} };
+  }
   if (e && isDatabaseUnavailable(e)) {
     return {
       status: 503,
