@@ -61,14 +61,19 @@ function isUploadGone(error: unknown): boolean {
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ECONNABORTED']);
 const UNAVAILABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'ServiceUnavailable', 'SlowDown', 'InternalError']);
 
-function isStoreUnavailable(error: unknown): boolean {
-  const e = error as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!e || error instanceof DomainError) return false;
+const NETWORK_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up)\b/;
+
+/** The SDK wraps some connection errors ("AWS SDK error wrapper for Error: connect ECONNREFUSED"): causes count too. */
+function isStoreUnavailable(error: unknown, depth = 0): boolean {
+  const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e || typeof e !== 'object' || error instanceof DomainError) return false;
   const status = e.$metadata?.httpStatusCode;
   return (
     (typeof e.code === 'string' && NETWORK_ERRNOS.has(e.code)) ||
     (typeof e.name === 'string' && UNAVAILABLE_NAMES.has(e.name)) ||
-    (status !== undefined && status >= 500)
+    (typeof e.message === 'string' && NETWORK_MESSAGE.test(e.message)) ||
+    (status !== undefined && status >= 500) ||
+    (depth < 3 && isStoreUnavailable(e.cause, depth + 1))
   );
 }
 
