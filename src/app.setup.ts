@@ -41,7 +41,7 @@ export function configureServerTimeouts(server: Server, config: AppConfig): void
 }
 
 export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
-  configureServerTimeouts(app.getHttpServer() as Server, config);
+  configureServerTimeouts(app.getHttpServer(), config);
   // Before anything else: a draining instance refuses new requests and knows which are still in flight.
   app.use(app.get(DrainService).middleware);
   // First, so that every request is counted and timed; not installed at all when metrics are off.

@@ -33,7 +33,9 @@ export class DrainService implements BeforeApplicationShutdown {
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     if (this.draining) res.setHeader('Connection', 'close');
     if (this.draining && !ALWAYS_ANSWERED.has(req.path)) {
-      const error = toApiError(new DomainError(ErrorCode.ShuttingDown, 'This instance is shutting down; try again.', { 'Retry-After': '1' }));
+      const error = toApiError(
+        new DomainError(ErrorCode.ShuttingDown, 'This instance is shutting down; try again.', { 'Retry-After': '1' }),
+      );
       const rendered = renderError(dialectOf(req.path), error, { path: req.originalUrl });
       // The body of a refused upload is not read: the connection cannot carry another request.
       res.status(error.status).set(error.headers).type(rendered.contentType).send(JSON.stringify(rendered.body));

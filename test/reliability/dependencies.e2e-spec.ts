@@ -133,7 +133,13 @@ describe('reliability: the object store goes away', () => {
       await expect(res.arrayBuffer()).rejects.toThrow();
     });
     await proxy.restore();
-    const whole = await t.http().get(`/api/files/${file.id}?alt=media`).set(auth(t.adminToken)).buffer(true).parse(collectBytes).expect(200);
+    const whole = await t
+      .http()
+      .get(`/api/files/${file.id}?alt=media`)
+      .set(auth(t.adminToken))
+      .buffer(true)
+      .parse(collectBytes)
+      .expect(200);
     expect(sha256(whole.body as Buffer)).toBe(sha256(data));
     await expectInvariants(t, { witness, sweep: true });
   });

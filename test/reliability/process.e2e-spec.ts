@@ -34,7 +34,10 @@ describe('reliability: the service process', () => {
   let service: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    testEnv = await prepareTestEnv({ SHUTDOWN_GRACE_SECONDS: '20', ORPHAN_MIN_AGE_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '0' }, { realDatabase: true });
+    testEnv = await prepareTestEnv(
+      { SHUTDOWN_GRACE_SECONDS: '20', ORPHAN_MIN_AGE_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '0' },
+      { realDatabase: true },
+    );
   });
   afterAll(async () => {
     await service?.stop();
@@ -60,7 +63,11 @@ describe('reliability: the service process', () => {
     await sleep(1000);
     const before = keptAlive.received().length;
     keptAlive.socket.write('GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-    await waitFor(async () => /HTTP\/1\.1 \d{3}/.test(keptAlive.received().slice(before)), 'readiness on the kept-alive connection', 5000);
+    await waitFor(
+      () => Promise.resolve(/HTTP\/1\.1 \d{3}/.test(keptAlive.received().slice(before))),
+      'readiness on the kept-alive connection',
+      5000,
+    );
     const second = keptAlive.received().slice(before);
     expect(second).toMatch(/^HTTP\/1\.1 503/);
     expect(second.toLowerCase()).toContain('connection: close');
@@ -77,7 +84,9 @@ describe('reliability: the service process', () => {
     expect(await service.exited).toBe(0);
 
     service = await startServiceProcess(testEnv.env);
-    const res = await fetch(`${service.url}/api/files/${id}?alt=media`, { headers: { Authorization: `Bearer ${await login(service.url)}` } });
+    const res = await fetch(`${service.url}/api/files/${id}?alt=media`, {
+      headers: { Authorization: `Bearer ${await login(service.url)}` },
+    });
     expect(res.status).toBe(200);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(data));
     await service.stop();
@@ -86,8 +95,11 @@ describe('reliability: the service process', () => {
   it('SIGKILL mid-upload: after a restart nothing is listed, and the sweeper removes the partial bytes', async () => {
     service = await startServiceProcess(testEnv.env);
     const token = await login(service.url);
-    const listBefore = ((await (await fetch(`${service.url}/api/files?limit=1000`, { headers: { Authorization: `Bearer ${token}` } })).json()) as Page<MolgenisFile>)
-      .items;
+    const listBefore = (
+      (await (
+        await fetch(`${service.url}/api/files?limit=1000`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json()) as Page<MolgenisFile>
+    ).items;
     const objectsBefore = await storedObjects(loadConfig(testEnv.env));
 
     const size = 4 * MiB;
@@ -103,8 +115,11 @@ describe('reliability: the service process', () => {
 
     // The restarted process sweeps on its own schedule.
     service = await startServiceProcess({ ...testEnv.env, SWEEP_INTERVAL_SECONDS: '1' });
-    const listed = ((await (await fetch(`${service.url}/api/files?limit=1000`, { headers: { Authorization: `Bearer ${await login(service.url)}` } })).json()) as Page<MolgenisFile>)
-      .items;
+    const listed = (
+      (await (
+        await fetch(`${service.url}/api/files?limit=1000`, { headers: { Authorization: `Bearer ${await login(service.url)}` } })
+      ).json()) as Page<MolgenisFile>
+    ).items;
     expect(listed.map((f) => f.id)).toEqual(listBefore.map((f) => f.id));
     await waitFor(async () => (await partialUploads(config)).length === 0, 'the sweeper to remove the partial upload', 30_000);
     expect(await storedObjects(config)).toEqual(objectsBefore);

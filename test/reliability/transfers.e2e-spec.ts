@@ -40,7 +40,8 @@ describe('reliability: transfers', () => {
     await t?.close();
   });
 
-  const listedBy = async (token: string) => bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files?limit=1000').set(auth(token)).expect(200)).items;
+  const listedBy = async (token: string) =>
+    bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files?limit=1000').set(auth(token)).expect(200)).items;
   const invariants = () => expectInvariants(t, { witness, stranger, baseline, sweep: true });
 
   it('a connection reset at 50 % of an upload stores nothing', async () => {
@@ -69,7 +70,9 @@ describe('reliability: transfers', () => {
 
   it('a Content-Length over the limit is refused with 413 before any byte is read', async () => {
     const conn = await rawConnection(t.url);
-    conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': MAX_UPLOAD + 1 }));
+    conn.socket.write(
+      uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': MAX_UPLOAD + 1 }),
+    );
     // No body sent at all: the answer cannot depend on reading it.
     expect(await conn.answered).toBe(413);
     conn.socket.destroy();
@@ -78,7 +81,9 @@ describe('reliability: transfers', () => {
 
   it('a chunked body that grows past the limit is refused with 413 mid-stream, nothing kept', async () => {
     const conn = await rawConnection(t.url);
-    conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' }));
+    conn.socket.write(
+      uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' }),
+    );
     const piece = randomBytes(MiB);
     let sent = 0;
     while (conn.status() === undefined && sent < MAX_UPLOAD + 4 * MiB && !conn.socket.destroyed) {
@@ -128,7 +133,13 @@ describe('reliability: transfers', () => {
       const created = bodyOf<MolgenisFile>(
         await t.http().post('/api/files').set(auth(uploader.token)).set('Content-Type', 'application/octet-stream').send(data).expect(201),
       );
-      const back = await t.http().get(`/api/files/${created.id}?alt=media`).set(auth(uploader.token)).buffer(true).parse(collectBytes).expect(200);
+      const back = await t
+        .http()
+        .get(`/api/files/${created.id}?alt=media`)
+        .set(auth(uploader.token))
+        .buffer(true)
+        .parse(collectBytes)
+        .expect(200);
       expect(sha256(back.body as Buffer)).toBe(sha256(data));
       await t.http().delete(`/api/files/${created.id}`).set(auth(uploader.token)).expect(204);
       // Node answers 408 to a request whose headers are late, and closes it.
@@ -154,7 +165,13 @@ describe('reliability: transfers', () => {
       const created = bodyOf<MolgenisFile>(
         await t.http().post('/api/files').set(auth(witness.token)).set('Content-Type', 'application/octet-stream').send(data).expect(201),
       );
-      const back = await t.http().get(`/api/files/${created.id}?alt=media`).set(auth(witness.token)).buffer(true).parse(collectBytes).expect(200);
+      const back = await t
+        .http()
+        .get(`/api/files/${created.id}?alt=media`)
+        .set(auth(witness.token))
+        .buffer(true)
+        .parse(collectBytes)
+        .expect(200);
       expect(sha256(back.body as Buffer)).toBe(sha256(data));
       await t.http().delete(`/api/files/${created.id}`).set(auth(witness.token)).expect(204);
     } finally {
@@ -193,13 +210,31 @@ const canMount = process.getuid?.() === 0 && (process.env.TEST_STORAGE_DRIVER ??
 
   it('507 for an upload that does not fit; no row, no temp bytes; works again once space is freed', async () => {
     const witness = await createWitness(t);
-    const filler = bodyOf<MolgenisFile>(await t.http().post('/api/files').set(auth(t.adminToken)).send(randomBytes(3 * MiB)).expect(201));
-    const res = await quietLogs(/failed: STORAGE_FULL/, async () => t.http().post('/api/files').set(auth(t.adminToken)).send(randomBytes(2 * MiB)));
+    const filler = bodyOf<MolgenisFile>(
+      await t
+        .http()
+        .post('/api/files')
+        .set(auth(t.adminToken))
+        .send(randomBytes(3 * MiB))
+        .expect(201),
+    );
+    const res = await quietLogs(/failed: STORAGE_FULL/, async () =>
+      t
+        .http()
+        .post('/api/files')
+        .set(auth(t.adminToken))
+        .send(randomBytes(2 * MiB)),
+    );
     expect(res.status).toBe(507);
     expect(bodyOf<Problem>(res).code).toBe('STORAGE_FULL');
     await expectInvariants(t, { witness, sweep: true });
     await t.http().delete(`/api/files/${filler.id}`).set(auth(t.adminToken)).expect(204);
-    await t.http().post('/api/files').set(auth(t.adminToken)).send(randomBytes(2 * MiB)).expect(201);
+    await t
+      .http()
+      .post('/api/files')
+      .set(auth(t.adminToken))
+      .send(randomBytes(2 * MiB))
+      .expect(201);
     await expectInvariants(t, { witness, sweep: true });
   });
 });

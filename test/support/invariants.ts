@@ -28,7 +28,13 @@ export interface Witness {
 export async function createWitness(t: TestApp): Promise<Witness> {
   const owner = await t.createUser(['editor']);
   const data = randomBytes(64 * 1024);
-  const res = await t.http().post('/api/files').set(auth(owner.token)).set('Content-Type', 'application/octet-stream').send(data).expect(201);
+  const res = await t
+    .http()
+    .post('/api/files')
+    .set(auth(owner.token))
+    .set('Content-Type', 'application/octet-stream')
+    .send(data)
+    .expect(201);
   return { id: bodyOf<MolgenisFile>(res).id, token: owner.token, sha256: sha256(data) };
 }
 
@@ -66,7 +72,9 @@ export interface InvariantOptions {
 
 /** Every committed row has whole bytes: the object exists with the row's size. */
 export async function expectEveryRowWhole(t: TestApp): Promise<void> {
-  const rows = await t.app.get(DataSource).query<{ id: string; storage_key: string; size: string }[]>('SELECT id, storage_key, size FROM file_meta');
+  const rows = await t.app
+    .get(DataSource)
+    .query<{ id: string; storage_key: string; size: string }[]>('SELECT id, storage_key, size FROM file_meta');
   const storage = t.app.get(StorageProvider);
   for (const row of rows) {
     const stat = await storage.stat(row.storage_key);
@@ -95,7 +103,13 @@ export async function expectNothingLeftAfterSweep(t: TestApp): Promise<void> {
 }
 
 export async function expectWitnessIntact(t: TestApp, witness: Witness, stranger?: { token: string }): Promise<void> {
-  const res = await t.http().get(`/api/files/${witness.id}?alt=media`).set(auth(witness.token)).buffer(true).parse(collectBytes).expect(200);
+  const res = await t
+    .http()
+    .get(`/api/files/${witness.id}?alt=media`)
+    .set(auth(witness.token))
+    .buffer(true)
+    .parse(collectBytes)
+    .expect(200);
   expect(sha256(res.body as Buffer)).toBe(witness.sha256);
   if (stranger) {
     // Refused (403, or 404 where the dialect hides existence), and nothing of the file in the answer.

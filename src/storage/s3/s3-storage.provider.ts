@@ -58,14 +58,24 @@ function isUploadGone(error: unknown): boolean {
 }
 
 // Failures that say the object store itself is away (endpoint gone, refusing, overloaded), not a bad request.
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ECONNABORTED']);
+const NETWORK_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+]);
 const UNAVAILABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'ServiceUnavailable', 'SlowDown', 'InternalError']);
 
 const NETWORK_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up)\b/;
 
 /** The SDK wraps some connection errors ("AWS SDK error wrapper for Error: connect ECONNREFUSED"): causes count too. */
 function isStoreUnavailable(error: unknown, depth = 0): boolean {
-  const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  const e = error as
+    { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
   if (!e || typeof e !== 'object' || error instanceof DomainError) return false;
   const status = e.$metadata?.httpStatusCode;
   return (
