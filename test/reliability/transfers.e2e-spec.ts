@@ -182,6 +182,46 @@ describe('reliability: transfers', () => {
     expect(await listedBy(uploader.token)).toEqual([]);
     await invariants();
   });
+
+  it('DELETE during a download: the download completes whole or is aborted, never short and looking whole', async () => {
+    const data = randomBytes(8 * MiB);
+    const file = bodyOf<MolgenisFile>(
+      await t.http().post('/api/files').set(auth(uploader.token)).set('Content-Type', 'application/octet-stream').send(data).expect(201),
+    );
+    const res = await fetch(`${t.url}/api/files/${file.id}?alt=media`, { headers: auth(uploader.token) });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    await t.http().delete(`/api/files/${file.id}`).set(auth(uploader.token)).expect(204);
+    // Read slowly on: the rest either arrives whole or the connection fails.
+    const chunks: Buffer[] = [Buffer.from(first.value)];
+    const outcome = await (async () => {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) return 'complete';
+        chunks.push(Buffer.from(next.value));
+      }
+    })().catch(() => 'aborted');
+    if (outcome === 'complete') expect(sha256(Buffer.concat(chunks))).toBe(sha256(data));
+    await t.http().get(`/api/files/${file.id}`).set(auth(uploader.token)).expect(404);
+    await invariants();
+  });
+
+  it('two concurrent uploads to one client-chosen Hasura id: exactly one wins, its bytes whole', async () => {
+    const id = `race-${randomBytes(6).toString('hex')}`;
+    const bodies = [randomBytes(2 * MiB), randomBytes(2 * MiB)];
+    const results = await Promise.all(
+      bodies.map((body) =>
+        t.http().post(`/v1/file/${id}`).set(auth(uploader.token)).set('Content-Type', 'application/octet-stream').send(body),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    const winner = bodies[results.findIndex((r) => r.status === 200)];
+    const back = await t.http().get(`/v1/file/${id}`).set(auth(uploader.token)).buffer(true).parse(collectBytes).expect(200);
+    expect(sha256(back.body as Buffer)).toBe(sha256(winner));
+    await invariants();
+  });
 });
 
 // A full disk needs a small filesystem: a tmpfs over the storage folder (root only; local storage only).
