@@ -194,12 +194,12 @@ describe('reliability: transfers', () => {
     const first = await reader.read();
     await t.http().delete(`/api/files/${file.id}`).set(auth(uploader.token)).expect(204);
     // Read slowly on: the rest either arrives whole or the connection fails.
-    const chunks: Buffer[] = [Buffer.from(first.value)];
+    const chunks: Buffer[] = [Buffer.from(first.value as Uint8Array)];
     const outcome = await (async () => {
       for (;;) {
         const next = await reader.read();
         if (next.done) return 'complete';
-        chunks.push(Buffer.from(next.value));
+        chunks.push(Buffer.from(next.value as Uint8Array));
       }
     })().catch(() => 'aborted');
     if (outcome === 'complete') expect(sha256(Buffer.concat(chunks))).toBe(sha256(data));
