@@ -7,6 +7,7 @@ import { ProblemDto } from './common/openapi/api-errors.decorator.js';
 import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
 import { badRequest } from './common/errors/domain-error.js';
 import { AppConfig } from './config/app-config.js';
+import { consoleHandler } from './console-static.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { documentRateLimits } from './throttle/rate-limit.openapi.js';
@@ -57,6 +58,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     next();
   });
   app.set('trust proxy', config.http.trustProxy);
+  const webConsole = consoleHandler(config.console.dir);
+  if (webConsole) app.use(webConsole);
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
   app.set('case sensitive routing', true);

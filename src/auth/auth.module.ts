@@ -20,13 +20,17 @@ import { ApiToken } from './tokens/api-token.entity.js';
 import { ApiTokenStrategy } from './tokens/api-token.strategy.js';
 import { ApiTokensController } from './tokens/api-tokens.controller.js';
 import { ApiTokensService } from './tokens/api-tokens.service.js';
+import { Session } from './sessions/session.entity.js';
+import { SessionStrategy } from './sessions/session.strategy.js';
+import { SessionsController } from './sessions/sessions.controller.js';
+import { SessionsService } from './sessions/sessions.service.js';
 
 @Module({
   imports: [
     UsersModule,
     ThrottleModule,
     PassportModule,
-    TypeOrmModule.forFeature([ApiToken]),
+    TypeOrmModule.forFeature([ApiToken, Session]),
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -36,7 +40,7 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
       }),
     }),
   ],
-  controllers: [AuthController, ApiTokensController],
+  controllers: [AuthController, SessionsController, ApiTokensController],
   providers: [
     AuthService,
     // The passport strategies of AuthenticationGuard, one per kind of credential.
@@ -44,7 +48,9 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
     JwtStrategy,
     ApiTokenStrategy,
     IdpJwtStrategy,
+    SessionStrategy,
     ApiTokensService,
+    SessionsService,
     IdpTokenVerifier,
     // Order matters: who you are, how much you may ask (per user, so after authentication), then what you may do.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
