@@ -2,13 +2,26 @@
 // docs/performance.md. Prints figures; makes no timing assertions.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, SCENARIOS } from './lib/args.mjs';
-import { createFreshDatabase, embeddedDatabaseUrl, seedFileRows, serverVersion } from './lib/database.mjs';
+import { createFreshDatabase, embeddedDatabaseUrl, seedFileRows, serverVersion, withClient } from './lib/database.mjs';
 import { load, smallUploadRequest } from './lib/load.mjs';
-import { currentRss, login, peakRss, resetPeakRss, startFloor, startFrameworkFloor, startService, stop } from './lib/processes.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { measureLimits } from './lib/limits.mjs';
+import {
+  currentRss,
+  login,
+  peakRss,
+  resetPeakRss,
+  startFloor,
+  startFrameworkFloor,
+  startS3Server,
+  startService,
+  stop,
+} from './lib/processes.mjs';
 import { describeMachine, printSummary, renderMarkdown, writeJson } from './lib/report.mjs';
 import { fmt, log, ratio, summarize } from './lib/stats.mjs';
 import { downloadLarge, uploadLarge, warmFile } from './lib/transfer.mjs';
@@ -151,6 +164,116 @@ async function rateRounds(name, targets) {
   return { runs, summary };
 }
 
+/**
+ * The S3 driver beside a direct SDK upload (@aws-sdk/lib-storage, bench/s3-direct-upload.mjs) to the same s3rver
+ * process, alternating. The service here is a second one, on the S3 driver, started for this scenario only.
+ */
+async function benchS3(password) {
+  const { size, rounds } = options;
+  const dirs = { s3: join(scratch, 's3'), service: join(scratch, 'service-s3') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  const s3 = await startS3Server(benchDir, dirs.s3);
+  let service;
+  try {
+    const env = {
+      STORAGE_DRIVER: 's3',
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: s3.bucket,
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+    };
+    service = await startService({ dist, dataDir: dirs.service, password, nodeArgs, env });
+    const headers = { Authorization: `Bearer ${await login(service, password)}` };
+    const figures = { service: [], direct: [], rssService: [], rssDirect: [] };
+    const sides = [
+      {
+        name: 'service',
+        run: async (label) => {
+          resetPeakRss(service.pid);
+          const { seconds } = await uploadLarge(`${service.url}/api/files`, headers, size, label);
+          figures.service.push(mbps(size, seconds));
+          figures.rssService.push(peakRss(service.pid) / MiB);
+        },
+      },
+      {
+        name: 'direct SDK',
+        run: async (label) => {
+          const script = join(benchDir, 's3-direct-upload.mjs');
+          const key = `direct-${randomBytes(6).toString('hex')}`;
+          const { stdout } = await promisify(execFile)(process.execPath, [script, s3.endpoint, s3.bucket, key, String(size)], {
+            cwd: root,
+          });
+          const { seconds, peakRss: rss } = JSON.parse(stdout.trim().split('\n').at(-1));
+          figures.direct.push(mbps(size, seconds));
+          figures.rssDirect.push(rss / MiB);
+          log(`s3: ${label}`);
+        },
+      },
+    ];
+    for (let round = 0; round < rounds; round++) {
+      for (const side of ordered(sides, round)) {
+        const label = `round ${round + 1}/${rounds} ${side.name} upload ${fmt(size / MiB)} MiB`;
+        await side.run(label);
+        const list = side.name === 'service' ? figures.service : figures.direct;
+        log(`s3: ${label}: ${fmt(list.at(-1))} MB/s`);
+      }
+    }
+    return {
+      size,
+      service: summarize(figures.service),
+      direct: summarize(figures.direct),
+      ratio: summarize(figures.service.map((v, i) => ratio(v, figures.direct[i]))),
+      rss: { service: summarize(figures.rssService), direct: summarize(figures.rssDirect) },
+    };
+  } finally {
+    await stop(service);
+    await stop(s3);
+  }
+}
+
+/** 64 concurrent raw-body uploads of 1 MiB each: aggregate MB/s, and the service's peak RSS over its rounds. */
+async function benchConcurrent(both) {
+  const body = randomBytes(MiB);
+  const target = (side) => ({
+    name: side.name,
+    request: { ...smallUploadRequest(side.upload, side.headers, body), connections: 64 },
+  });
+  resetPeakRss(both.service.pid);
+  const { runs, summary } = await rateRounds('64 x 1 MiB uploads', [target(both.service), target(both.floor)]);
+  const rssPeak = peakRss(both.service.pid) / MiB;
+  const mb = (list) => list.map((r) => (r.okPerSecond * MiB) / 1e6);
+  return {
+    service: { ...summary(runs.service), mbps: summarize(mb(runs.service)) },
+    floor: { ...summary(runs.floor), mbps: summarize(mb(runs.floor)) },
+    ratio: summarize(runs.service.map((r, i) => ratio(r.okPerSecond, runs.floor[i].okPerSecond))),
+    rssPeak,
+  };
+}
+
+/**
+ * tus beside the raw-body upload and a bare @tus/server + @tus/file-store: bench/tus-upload.mjs on the local driver,
+ * in a process of its own (its own service), 256 MiB per upload. Returns its summary.
+ */
+async function benchTus() {
+  const script = join(benchDir, 'tus-upload.mjs');
+  const args = [
+    script,
+    '--size',
+    String(Math.min(256, Math.round(options.size / MiB))),
+    '--rounds',
+    String(options.rounds),
+    '--drivers',
+    'local',
+    '--dist',
+    dist,
+  ];
+  log(`tus: node ${args.join(' ')}`);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 16 * MiB });
+  for (const line of stdout.split('\n')) if (line.startsWith('  local') || line.startsWith('local')) log(`tus: ${line.trim()}`);
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('\n{\n') + 1));
+}
+
 async function benchUploads4k(both) {
   const body = randomBytes(4096);
   const target = (side) => ({
@@ -188,7 +311,38 @@ const LISTING_QUERIES = [
   { path: '/files?filter=filename:~x&sort=uploadDate:-1&limit=50', target: 'p99 < 50 ms' },
   { path: '/files/count', target: '< 200 ms' },
   { path: '/files/count?filter=filename:~x', target: '< 200 ms' },
+  { path: '/api/files?limit=50', target: 'total exact or marked estimate' },
+  // A non-admin who owns none of the rows and holds a few grants: their cost must follow what they see, not the table.
+  { path: '/files?sort=uploadDate:-1&limit=50', caller: 'viewer', target: 'p99 < 50 ms' },
+  { path: '/files?filter=filename:~x&sort=uploadDate:-1&limit=50', caller: 'viewer', target: 'p99 < 50 ms' },
+  { path: '/files/count', caller: 'viewer', target: 'p99 < 200 ms' },
+  { path: '/api/files?limit=50', caller: 'viewer', target: 'p99 < 50 ms' },
 ];
+
+/** A viewer (role `viewer`) with a READ grant on `grants` of the seeded rows, and a token for them. */
+async function createViewer(service, adminHeaders, databaseUrl, grants) {
+  const password = `viewer-${Date.now()}-password`;
+  const created = await fetch(`${service.url}/api/users`, {
+    method: 'POST',
+    headers: { ...adminHeaders, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'bench-viewer', password, roles: ['viewer'] }),
+  });
+  if (created.status !== 201) throw new Error(`creating the viewer answered ${created.status}: ${await created.text()}`);
+  const { id } = await created.json();
+  await withClient(databaseUrl, (c) =>
+    c.query(`INSERT INTO file_grants (file_id, user_id, permission) SELECT 'seed' || g, $1, 'READ' FROM generate_series(1, $2::int) AS g`, [
+      id,
+      grants,
+    ]),
+  );
+  const res = await fetch(`${service.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'bench-viewer', password }),
+  });
+  if (res.status !== 200) throw new Error(`viewer login answered ${res.status}: ${await res.text()}`);
+  return { Authorization: `Bearer ${(await res.json()).token}` };
+}
 
 async function benchListing(service, token, databaseUrl) {
   const headers = { Authorization: `Bearer ${token}` };
@@ -206,10 +360,16 @@ async function benchListing(service, token, databaseUrl) {
   const started = Date.now();
   await seedFileRows(databaseUrl, options.rows);
   const seedSeconds = (Date.now() - started) / 1000;
+  const callers = { admin: headers };
+  if (queries.some((q) => q.caller === 'viewer')) callers.viewer = await createViewer(service, headers, databaseUrl, 20);
   const measured = [];
   for (const q of queries) {
-    const res = await fetch(service.url + q.path, { headers });
-    const sample = (await res.text()).slice(0, 160);
+    const callerHeaders = callers[q.caller ?? 'admin'];
+    const res = await fetch(service.url + q.path, { headers: callerHeaders });
+    const text = await res.text();
+    const sample = text.slice(0, 160);
+    // GET /api/files says in its body whether `total` is exact; GET /files/count in X-Count-Exact.
+    const totalExact = q.path.startsWith('/api/files') && res.status === 200 ? String(JSON.parse(text).totalExact) : undefined;
     log(`listing: ${q.path} -> ${res.status} ${sample}${sample.length === 160 ? '…' : ''}`);
     const runs = [];
     for (let round = 0; round < options.rounds; round++) {
@@ -218,7 +378,7 @@ async function benchListing(service, token, databaseUrl) {
           url: service.url + q.path,
           connections: 1,
           duration: options.duration,
-          headers,
+          headers: callerHeaders,
         }),
       );
       log(`listing: ${q.path}: p50 ${fmt(runs.at(-1).p50, 1)} ms, p99 ${fmt(runs.at(-1).p99, 1)} ms, ${runs.at(-1).errors} errors`);
@@ -226,7 +386,8 @@ async function benchListing(service, token, databaseUrl) {
     measured.push({
       ...q,
       status: res.status,
-      countExact: res.headers.get('x-count-exact') ?? undefined,
+      caller: q.caller ?? 'admin',
+      countExact: res.headers.get('x-count-exact') ?? totalExact,
       p50: summarize(runs.map((r) => r.p50)),
       p99: summarize(runs.map((r) => r.p99)),
       errors: runs.reduce((n, r) => n + r.errors, 0),
@@ -236,6 +397,7 @@ async function benchListing(service, token, databaseUrl) {
 }
 
 async function main() {
+  const loadAverageAtStart = loadavg().map((n) => Math.round(n * 10) / 10);
   log(`bench: ${JSON.stringify(options)}; service from ${dist}; scratch ${scratch}`);
   mkdirSync(join(scratch, 'service'), { recursive: true });
   mkdirSync(join(scratch, 'floor'), { recursive: true });
@@ -244,6 +406,7 @@ async function main() {
   const fresh = options.pg ? await createFreshDatabase(pgServer) : undefined;
   const procs = {};
   try {
+    const limits = await measureLimits(scratch);
     log('starting the service, the floor and the framework floor');
     procs.service = await startService({ dist, dataDir: join(scratch, 'service'), databaseUrl: fresh?.url, password, nodeArgs });
     procs.floor = await startFloor(benchDir, join(scratch, 'floor'));
@@ -254,6 +417,9 @@ async function main() {
     const results = {};
     const run = options.scenarios;
     if (run.includes('large')) results.large = await benchLarge(both);
+    if (run.includes('s3')) results.s3 = await benchS3(password);
+    if (run.includes('concurrent')) results.concurrent = await benchConcurrent(both);
+    if (run.includes('tus')) results.tus = await benchTus();
     if (run.includes('upload4k')) results.upload4k = await benchUploads4k(both);
     if (run.includes('meta')) results.meta = await benchMetadata(both, procs.frameworkFloor);
     if (run.includes('listing')) results.listing = await benchListing(procs.service, token, databaseUrl);
@@ -262,7 +428,8 @@ async function main() {
       stamp,
       date: new Date().toISOString(),
       options,
-      machine: describeMachine(root, scratch),
+      machine: { ...describeMachine(root, scratch), loadAverageAtStart },
+      limits,
       databaseVersion: await serverVersion(databaseUrl),
       results,
     };

@@ -91,9 +91,9 @@ export class FilesRepository {
     return files.map((f) => createdAt.get(f.id)!);
   }
 
-  /** Deletes the row; false when it was already gone (a concurrent delete). */
-  async deleteById(id: string): Promise<boolean> {
-    const result = await this.files.delete({ id });
+  /** Deletes the row with this id and storage key; false when it is gone or was replaced (a concurrent delete). */
+  async deleteExactly(id: string, storageKey: string): Promise<boolean> {
+    const result = await this.files.delete({ id, storageKey });
     return (result.affected ?? 0) > 0;
   }
 }

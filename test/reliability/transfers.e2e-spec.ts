@@ -14,6 +14,8 @@ import { quietLogs } from '../support/test-logger.js';
 
 const MiB = 1024 * 1024;
 const MAX_UPLOAD = 8 * MiB;
+/** Cases whose clients hang up on purpose: each abort logs one expected warning. */
+const withAborts = (work: () => Promise<void>) => () => quietLogs(/the client aborted the upload|UPLOAD_ABORTED/, work);
 
 /** Faults of the client side of a transfer: bodies cut, short or too long, headers too big or too slow. */
 describe('reliability: transfers', () => {
@@ -44,29 +46,35 @@ describe('reliability: transfers', () => {
     bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files?limit=1000').set(auth(token)).expect(200)).items;
   const invariants = () => expectInvariants(t, { witness, stranger, baseline, sweep: true });
 
-  it('a connection reset at 50 % of an upload stores nothing', async () => {
-    const size = 4 * MiB;
-    const conn = await rawConnection(t.url);
-    conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': size }));
-    conn.socket.write(randomBytes(size / 2));
-    await sleep(200);
-    conn.socket.resetAndDestroy();
-    await conn.closed;
-    await sleep(300);
-    expect(await listedBy(uploader.token)).toEqual([]);
-    await invariants();
-  });
+  it(
+    'a connection reset at 50 % of an upload stores nothing',
+    withAborts(async () => {
+      const size = 4 * MiB;
+      const conn = await rawConnection(t.url);
+      conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': size }));
+      conn.socket.write(randomBytes(size / 2));
+      await sleep(200);
+      conn.socket.resetAndDestroy();
+      await conn.closed;
+      await sleep(300);
+      expect(await listedBy(uploader.token)).toEqual([]);
+      await invariants();
+    }),
+  );
 
-  it('fewer bytes than Content-Length, then silence: dropped after REQUEST_IDLE_TIMEOUT_SECONDS, nothing stored', async () => {
-    const conn = await rawConnection(t.url);
-    conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': MiB }));
-    conn.socket.write(randomBytes(MiB / 4));
-    // The server ends it: no answer can be trusted by a client that stopped sending, so the socket just closes.
-    await conn.closed;
-    expect(conn.status() ?? 0).not.toBe(201);
-    expect(await listedBy(uploader.token)).toEqual([]);
-    await invariants();
-  });
+  it(
+    'fewer bytes than Content-Length, then silence: dropped after REQUEST_IDLE_TIMEOUT_SECONDS, nothing stored',
+    withAborts(async () => {
+      const conn = await rawConnection(t.url);
+      conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': MiB }));
+      conn.socket.write(randomBytes(MiB / 4));
+      // The server ends it: no answer can be trusted by a client that stopped sending, so the socket just closes.
+      await conn.closed;
+      expect(conn.status() ?? 0).not.toBe(201);
+      expect(await listedBy(uploader.token)).toEqual([]);
+      await invariants();
+    }),
+  );
 
   it('a Content-Length over the limit is refused with 413 before any byte is read', async () => {
     const conn = await rawConnection(t.url);
@@ -152,36 +160,39 @@ describe('reliability: transfers', () => {
     await invariants();
   });
 
-  it('200 slowloris uploads (a byte now and then) do not delay a normal client; none is stored once they stop', async () => {
-    const slow = await Promise.all(Array.from({ length: 200 }, () => rawConnection(t.url)));
-    for (const conn of slow) {
-      conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': MiB }));
-    }
-    const drip = setInterval(() => {
-      for (const conn of slow) if (!conn.socket.destroyed) conn.socket.write(randomBytes(16));
-    }, 500);
-    try {
-      const data = randomBytes(256 * 1024);
-      const created = bodyOf<MolgenisFile>(
-        await t.http().post('/api/files').set(auth(witness.token)).set('Content-Type', 'application/octet-stream').send(data).expect(201),
-      );
-      const back = await t
-        .http()
-        .get(`/api/files/${created.id}?alt=media`)
-        .set(auth(witness.token))
-        .buffer(true)
-        .parse(collectBytes)
-        .expect(200);
-      expect(sha256(back.body as Buffer)).toBe(sha256(data));
-      await t.http().delete(`/api/files/${created.id}`).set(auth(witness.token)).expect(204);
-    } finally {
-      clearInterval(drip);
-    }
-    // Silent from now on: each is dropped after the idle timeout.
-    await Promise.all(slow.map((conn) => conn.closed));
-    expect(await listedBy(uploader.token)).toEqual([]);
-    await invariants();
-  });
+  it(
+    '200 slowloris uploads (a byte now and then) do not delay a normal client; none is stored once they stop',
+    withAborts(async () => {
+      const slow = await Promise.all(Array.from({ length: 200 }, () => rawConnection(t.url)));
+      for (const conn of slow) {
+        conn.socket.write(uploadHead('/api/files', uploader.token, { 'Content-Type': 'application/octet-stream', 'Content-Length': MiB }));
+      }
+      const drip = setInterval(() => {
+        for (const conn of slow) if (!conn.socket.destroyed) conn.socket.write(randomBytes(16));
+      }, 500);
+      try {
+        const data = randomBytes(256 * 1024);
+        const created = bodyOf<MolgenisFile>(
+          await t.http().post('/api/files').set(auth(witness.token)).set('Content-Type', 'application/octet-stream').send(data).expect(201),
+        );
+        const back = await t
+          .http()
+          .get(`/api/files/${created.id}?alt=media`)
+          .set(auth(witness.token))
+          .buffer(true)
+          .parse(collectBytes)
+          .expect(200);
+        expect(sha256(back.body as Buffer)).toBe(sha256(data));
+        await t.http().delete(`/api/files/${created.id}`).set(auth(witness.token)).expect(204);
+      } finally {
+        clearInterval(drip);
+      }
+      // Silent from now on: each is dropped after the idle timeout.
+      await Promise.all(slow.map((conn) => conn.closed));
+      expect(await listedBy(uploader.token)).toEqual([]);
+      await invariants();
+    }),
+  );
 
   it('DELETE during a download: the download completes whole or is aborted, never short and looking whole', async () => {
     const data = randomBytes(8 * MiB);

@@ -28,6 +28,8 @@ export enum ErrorCode {
   /** The instance is stopping (SIGTERM): another instance, or this one once restarted, takes the request. */
   ShuttingDown = 'SHUTTING_DOWN',
   RateLimitStoreUnavailable = 'RATE_LIMIT_STORE_UNAVAILABLE',
+  /** A file row whose bytes are not in storage: ours to fix, never the caller's. */
+  StorageInconsistent = 'STORAGE_INCONSISTENT',
   Internal = 'INTERNAL',
 }
 
@@ -59,5 +61,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.ServiceBusy]: 503,
   [ErrorCode.ShuttingDown]: 503,
   [ErrorCode.RateLimitStoreUnavailable]: 503,
+  [ErrorCode.StorageInconsistent]: 500,
   [ErrorCode.Internal]: 500,
 };

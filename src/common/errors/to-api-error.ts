@@ -48,6 +48,12 @@ function isConnectionFailure(error: MaybeDatabaseError): boolean {
   return NETWORK_ERRNOS.has(code) || /^(08|57P|53)/.test(code) || (typeof error.message === 'string' && POOL_MESSAGES.test(error.message));
 }
 
+/** The error an IncomingMessage is destroyed with when its client aborts (`aborted`, ECONNRESET). */
+export function isClientAbort(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'ECONNRESET' && e.message === 'aborted';
+}
+
 function fromHttpException(error: HttpException): ApiError {
   const status = error.getStatus();
   const body = error.getResponse();
@@ -77,10 +83,9 @@ export function toApiError(error: unknown): ApiError {
     const message = e.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : String(e.message);
     return { status, code: CODE_FOR_STATUS[status] ?? ErrorCode.ValidationFailed, message, headers: {} };
   }
-  // Node's own error on a request whose client went away (reset, idle timeout): it carries ECONNRESET, which must
-  // not pass for the database's.
-  if (e?.code === 'ECONNRESET' && e.message === 'aborted') {
-    return { status: 400, code: ErrorCode.UploadAborted, message: 'The client went away before the request was read.', headers: {} };
+  // Node's own error on a request body the client stopped sending: an ECONNRESET, but of the client's socket.
+  if (isClientAbort(error)) {
+    return { status: 400, code: ErrorCode.UploadAborted, message: 'The client went away before the upload finished.', headers: {} };
   }
   if (e && isDatabaseUnavailable(e)) {
     return {

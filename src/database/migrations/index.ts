@@ -5,6 +5,7 @@ import { FilenameStatistics1764000000400 } from './1764000000400-FilenameStatist
 import { IdentityHardening1765100000000 } from './1765100000000-IdentityHardening.js';
 import { QuotasAndSweeper1765400000000 } from './1765400000000-QuotasAndSweeper.js';
 import { TusUploads1765600000000 } from './1765600000000-TusUploads.js';
+import { UploadSessionsPerUser1766100000000 } from './1766100000000-UploadSessionsPerUser.js';
 import { Sessions1766400000000 } from './1766400000000-Sessions.js';
 
 /** Every migration, oldest first. Listed explicitly: globs do not load reliably from ES modules. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   IdentityHardening1765100000000,
   QuotasAndSweeper1765400000000,
   TusUploads1765600000000,
+  UploadSessionsPerUser1766100000000,
   Sessions1766400000000,
 ];
