@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError, fileNotFound, forbidden } from '../common/errors/domain-error.js';
@@ -14,6 +14,7 @@ import { FileMeta } from './file-meta.entity.js';
 import { isValidFileId, newFileId } from './file-id.js';
 import { FilesRepository } from './files.repository.js';
 import { beforeReading } from './upload-request.js';
+import { isUniqueViolation } from '../database/pg-errors.js';
 
 export interface UploadInput {
   body: Readable;
@@ -116,7 +117,7 @@ export class FilesService {
           .delete(input.storageKey)
           .catch((e) => this.logger.error(`Could not remove orphaned object ${input.storageKey}: ${e}`));
       }
-      if ((error as { code?: string }).code === '23505') throw idTaken(input.id);
+      if (isUniqueViolation(error)) throw idTaken(input.id);
       throw error;
     }
   }

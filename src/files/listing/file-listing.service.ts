@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { badRequest, forbidden } from '../../common/errors/domain-error.js';
 import { StorageProvider } from '../../storage/storage-provider.js';
