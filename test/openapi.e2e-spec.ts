@@ -327,6 +327,8 @@ describe('the OpenAPI document against the real responses', () => {
     await call('delete', `/api/tokens/${token.id}`, editor.token).expect(404);
     await call('get', '/metrics', METRICS_TOKEN).expect(200);
     await call('get', '/health').expect(200);
+    await call('get', '/health/live').expect(200);
+    await call('get', '/health/ready').expect(200);
     // The scope of an API token limits every file route to what it names (here: none).
     const usersOnly = bodyOf<{ token: string }>(
       await call('post', '/api/tokens', t.adminToken)
@@ -394,7 +396,7 @@ describe('the OpenAPI document against the real responses', () => {
     await quietLogs(/RATE_LIMIT_STORE_UNAVAILABLE|Redis|redis/, async () => {
       await redis.cut();
       try {
-        for (const op of operations.filter((o) => o.statuses.includes('503') && o.template !== '/health'))
+        for (const op of operations.filter((o) => o.statuses.includes('503') && !o.template.startsWith('/health')))
           await call(op.method, op.path, op.secured ? t.adminToken : undefined).expect(503);
       } finally {
         await redis.restore();
@@ -412,6 +414,7 @@ describe('the OpenAPI document against the real responses', () => {
     await quietLogs(/DATABASE_UNAVAILABLE|database|Health Check|connect|terminat/i, async () => {
       await proxy.cut();
       await call('get', '/health', undefined, cut).expect(503);
+      await call('get', '/health/ready', undefined, cut).expect(503);
     });
     // Siblings stop with the app: closing one while the app still serves stops the app's database connection too.
     const noMetrics = await t.startSibling({ METRICS_TOKEN: undefined });

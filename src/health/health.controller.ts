@@ -1,9 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { Public } from '../auth/decorators/auth.decorators.js';
+import { DrainService } from './drain.service.js';
+import { StorageProvider } from '../storage/storage-provider.js';
+
+const CHECK_TIMEOUT_MS = 2000;
 
 /** Terminus' health check result. */
 const HEALTH = {
@@ -25,6 +28,9 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly storage: StorageProvider,
+    private readonly drain: DrainService,
   ) {}
 
   @Public()
@@ -32,8 +38,44 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness and database readiness (503 when the database is unreachable)' })
   @ApiOkResponse({ description: '`{status: "ok", info: {database: {status: "up"}}}`', content: { 'application/json': { schema: HEALTH } } })
-  @ApiErrors('molgenis', [503], { 503: 'The database is unreachable (problem+json, as every error of the native API)' })
+  @ApiServiceUnavailableResponse({ description: 'The database is unreachable', content: { 'application/json': { schema: HEALTH } } })
   check() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
+    return this.health.check([() => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })]);
+  }
+
+  @Public()
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers (also while it drains at shutdown); checks no dependency' })
+  @ApiOkResponse({ description: '`{status: "ok", info: {}}`', content: { 'application/json': { schema: HEALTH } } })
+  live() {
+    return this.health.check([]);
+  }
+
+  @Public()
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: database and storage reachable and not shutting down (503 otherwise)' })
+  @ApiOkResponse({
+    description: '`{status: "ok", info: {accepting: {status: "up"}, database: {status: "up"}, storage: {status: "up"}}}`',
+    content: { 'application/json': { schema: HEALTH } },
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The database or storage is unreachable, or the instance is draining',
+    content: { 'application/json': { schema: HEALTH } },
+  })
+  ready() {
+    return this.health.check([
+      () => {
+        const accepting = this.indicators.check('accepting');
+        return this.drain.draining ? accepting.down('shutting down') : accepting.up();
+      },
+      () => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+      () =>
+        this.indicators
+          .check('storage')
+          .attempt(() => this.storage.ping())
+          .withTimeout(CHECK_TIMEOUT_MS),
+    ]);
   }
 }
