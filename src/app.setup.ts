@@ -6,6 +6,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { ProblemDto } from './common/openapi/api-errors.decorator.js';
 import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
 import { badRequest } from './common/errors/domain-error.js';
+import { requestContext } from './common/logging/request-context.js';
 import { AppConfig } from './config/app-config.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -37,6 +38,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     next();
   });
   app.set('trust proxy', config.http.trustProxy);
+  // The request in the context (main.ts's access log opens it; the tests' apps have none): the audit trail reads the
+  // caller and the client address from it.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const context = requestContext.getStore();
+    if (context) {
+      context.request = req;
+      next();
+    } else requestContext.run({ requestId: req.id === undefined ? '' : String(req.id), request: req }, next);
+  });
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
   app.set('case sensitive routing', true);

@@ -1,3 +1,4 @@
+import { AuditModule } from '../audit/audit.module.js';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -24,6 +25,7 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
 @Module({
   imports: [
     UsersModule,
+    AuditModule,
     ThrottleModule,
     PassportModule,
     TypeOrmModule.forFeature([ApiToken]),

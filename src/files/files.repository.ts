@@ -3,6 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { InsertBatcher } from '../database/insert-batcher.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { WebhookEventType } from '../webhooks/webhook-event.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import { FileMeta } from './file-meta.entity.js';
 
 interface FileMetaRow {
@@ -36,7 +38,10 @@ export class FilesRepository {
   /** Concurrent uploads share one INSERT and one commit: see InsertBatcher. */
   private readonly batcher = new InsertBatcher((files: FileMeta[]) => this.insertAll(files));
 
-  constructor(@InjectRepository(FileMeta) private readonly files: Repository<FileMeta>) {}
+  constructor(
+    @InjectRepository(FileMeta) private readonly files: Repository<FileMeta>,
+    private readonly outbox: WebhookOutbox,
+  ) {}
 
   /** A prepared statement: this runs on every file request, and TypeORM's find machinery costs more than the query. */
   findById(id: string): Promise<FileMeta | null> {
@@ -66,34 +71,54 @@ export class FilesRepository {
     return file;
   }
 
-  /** One statement for many rows (the arrays unnest in step); answers each row's created_at, in the rows' order. */
+  /**
+   * One statement for many rows (the arrays unnest in step), with their file.created events when webhooks are on;
+   * answers each row's created_at, in the rows' order.
+   */
   private async insertAll(files: FileMeta[]): Promise<Date[]> {
     const column = <T>(pick: (file: FileMeta) => T) => files.map(pick);
-    const rows = await preparedQuery<Pick<FileMetaRow, 'id' | 'created_at'>>(
-      this.files.manager.connection,
-      'stowage_file_meta_insert_many',
-      `INSERT INTO file_meta (id, filename, content_type, size, sha256, md5, storage_key, owner_id)
+    const values = [
+      column((f) => f.id),
+      column((f) => f.filename),
+      column((f) => f.contentType),
+      column((f) => f.size),
+      column((f) => f.sha256),
+      column((f) => f.md5),
+      column((f) => f.storageKey),
+      column((f) => f.ownerId),
+    ];
+    const insert = `INSERT INTO file_meta (id, filename, content_type, size, sha256, md5, storage_key, owner_id)
        SELECT * FROM unnest($1::varchar[], $2::text[], $3::varchar[], $4::bigint[], $5::char(64)[], $6::char(32)[], $7::varchar[], $8::uuid[])
-       RETURNING id, created_at`,
-      [
-        column((f) => f.id),
-        column((f) => f.filename),
-        column((f) => f.contentType),
-        column((f) => f.size),
-        column((f) => f.sha256),
-        column((f) => f.md5),
-        column((f) => f.storageKey),
-        column((f) => f.ownerId),
-      ],
-    );
+       RETURNING id, created_at`;
+    let rows: Pick<FileMetaRow, 'id' | 'created_at'>[];
+    if (this.outbox.enabled) {
+      const events = files.map((file) => this.outbox.event(WebhookEventType.FileCreated, file));
+      const outbox = this.outbox.cte(events, 'inserted', 'id', values.length + 1);
+      rows = await preparedQuery(
+        this.files.manager.connection,
+        'stowage_file_meta_insert_many_with_events',
+        `WITH inserted AS (${insert}), ${outbox.sql} SELECT id, created_at FROM inserted`,
+        [...values, ...outbox.params],
+      );
+    } else {
+      rows = await preparedQuery(this.files.manager.connection, 'stowage_file_meta_insert_many', insert, values);
+    }
     // RETURNING's order is not promised: match rows by id (unique within a batch that succeeded).
     const createdAt = new Map(rows.map((row) => [row.id, row.created_at]));
     return files.map((f) => createdAt.get(f.id)!);
   }
 
-  /** Deletes the row; false when it was already gone (a concurrent delete). */
-  async deleteById(id: string): Promise<boolean> {
-    const result = await this.files.delete({ id });
-    return (result.affected ?? 0) > 0;
+  /** Deletes the row, with its file.deleted event when webhooks are on; false when it was already gone (a concurrent delete). */
+  async delete(file: FileMeta): Promise<boolean> {
+    if (!this.outbox.enabled) {
+      const result = await this.files.delete({ id: file.id });
+      return (result.affected ?? 0) > 0;
+    }
+    const outbox = this.outbox.cte([this.outbox.event(WebhookEventType.FileDeleted, file)], 'deleted', 'id', 2);
+    const rows = await this.files.query<{ n: number }[]>(
+      `WITH deleted AS (DELETE FROM file_meta WHERE id = $1 RETURNING id), ${outbox.sql} SELECT count(*)::int AS n FROM deleted`,
+      [file.id, ...outbox.params],
+    );
+    return rows[0].n > 0;
   }
 }

@@ -1,0 +1,102 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Principal } from '../auth/principal.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { requestContext } from '../common/logging/request-context.js';
+import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { AuditAction } from './audit-action.js';
+import { AuditEntry, AuditFilter } from './audit-entry.js';
+import { AuditRepository } from './audit.repository.js';
+
+/** Who did it: a signed-in caller, or just a name (a failed login names the account it tried). */
+export interface AuditActor {
+  userId: string | null;
+  username: string | null;
+}
+
+export interface AuditRecord {
+  /** Default: the request's authenticated caller, if any. */
+  actor?: AuditActor | null;
+  fileId?: string | null;
+  /** The user or API token the action was on. */
+  target?: string | null;
+  /** Absent: success. */
+  error?: unknown;
+}
+
+/**
+ * The audit trail (docs/audit.md): the services say what happened; who called (unless told) and from which address
+ * (as TRUST_PROXY resolves it) come from the request context. A request does not wait for its entry: entries are
+ * batched into shared INSERTs in the background, a failed write is logged and counted, never the caller's error,
+ * and entries still pending at shutdown are written before the pool closes.
+ */
+@Injectable()
+export class AuditService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(AuditService.name);
+  private readonly pending = new Set<Promise<void>>();
+  readonly enabled: boolean;
+
+  constructor(
+    private readonly entries: AuditRepository,
+    config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.enabled = config.audit.enabled;
+  }
+
+  record(action: AuditAction, record: AuditRecord = {}): void {
+    if (!this.enabled) return;
+    const request = requestContext.getStore()?.request;
+    const actor = record.actor === undefined ? actorOf(request?.user) : record.actor;
+    const failed = record.error !== undefined;
+    const write = this.entries
+      .insert({
+        actorId: actor?.userId ?? null,
+        actorName: actor?.username ?? null,
+        clientAddress: request?.ip ?? null,
+        action,
+        fileId: record.fileId ?? null,
+        target: record.target ?? null,
+        outcome: failed ? 'failure' : 'success',
+        errorCode: failed ? errorCodeOf(record.error) : null,
+      })
+      .catch((error: unknown) => {
+        this.metrics.countBackgroundFailure('audit_write');
+        this.logger.error(`Could not write the audit entry ${action}${record.fileId ? ` on ${record.fileId}` : ''}: ${String(error)}`);
+      })
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  /** Runs `work` and records how it ended; its result or error passes through unchanged. */
+  async track<T>(
+    action: AuditAction,
+    record: Omit<AuditRecord, 'error'> & { targetOf?: (result: T) => string },
+    work: () => Promise<T>,
+  ): Promise<T> {
+    if (!this.enabled) return work();
+    const { targetOf, ...fields } = record;
+    try {
+      const result = await work();
+      this.record(action, { ...fields, target: targetOf ? targetOf(result) : fields.target });
+      return result;
+    } catch (error) {
+      this.record(action, { ...fields, error });
+      throw error;
+    }
+  }
+
+  list(filter: AuditFilter, limit: number, offset: number): Promise<[AuditEntry[], number]> {
+    return this.entries.list(filter, limit, offset);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+}
+
+export const actorOf = (principal: unknown): AuditActor | null =>
+  principal instanceof Principal ? { userId: principal.userId, username: principal.username } : null;
+
+const errorCodeOf = (error: unknown): string => (error instanceof DomainError ? error.code : ErrorCode.Internal);
