@@ -74,7 +74,8 @@ export class AuditRepository {
       where.push(sql(`$${params.length}`));
     };
     if (filter.actor !== undefined) {
-      if (UUID.test(filter.actor)) add((p) => `(actor_id = ${p}::uuid OR actor_name = ${p})`, filter.actor);
+      // A UUID may be an id or (unusually) a name; anything else can only be a name.
+      if (UUID.test(filter.actor)) add((p) => `(actor_id = ${p}::uuid OR actor_name = ${p}::text)`, filter.actor);
       else add((p) => `actor_name = ${p}`, filter.actor);
     }
     if (filter.action !== undefined) add((p) => `action = ${p}`, filter.action);
