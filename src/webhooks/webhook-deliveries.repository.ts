@@ -94,10 +94,10 @@ export class WebhookDeliveriesRepository {
   async recordAttempt(id: string, result: AttemptResult, outcome: { status: DeliveryStatus; retryInMs?: number }): Promise<void> {
     await this.db.query(
       `UPDATE webhook_deliveries SET
-         status = $2,
-         last_status_code = $3,
-         last_error = $4,
-         delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE NULL END,
+         status = $2::varchar,
+         last_status_code = $3::int,
+         last_error = $4::text,
+         delivered_at = CASE WHEN $2::varchar = 'delivered' THEN now() ELSE NULL END,
          next_attempt_at = CASE WHEN $5::double precision IS NULL THEN next_attempt_at ELSE now() + make_interval(secs => $5::double precision / 1000) END,
          history = CASE WHEN jsonb_array_length(history) >= ${HISTORY_LENGTH} THEN (history - 0) ELSE history END || jsonb_build_array($6::jsonb)
        WHERE id = $1`,
