@@ -45,7 +45,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     if (context) {
       context.request = req;
       next();
-    } else requestContext.run({ requestId: req.id === undefined ? '' : String(req.id), request: req }, next);
+    } else requestContext.run({ requestId: typeof req.id === 'string' ? req.id : '', request: req }, next);
   });
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.

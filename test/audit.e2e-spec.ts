@@ -77,7 +77,12 @@ describe('audit trail (GET /api/audit)', () => {
     const tokenId = bodyOf<{ id: string }>(token).id;
     await t.http().delete(`/api/tokens/${tokenId}`).set(auth(editor.token)).expect(204);
     await t.http().delete(`/api/files/${file.id}`).set(auth(editor.token)).expect(204);
-    await t.http().post('/api/auth/login').set('X-Forwarded-For', '192.0.2.44').send({ username: other.username, password: 'wrong' }).expect(401);
+    await t
+      .http()
+      .post('/api/auth/login')
+      .set('X-Forwarded-For', '192.0.2.44')
+      .send({ username: other.username, password: 'wrong' })
+      .expect(401);
     const doomed = await t.createUser(['viewer']);
     await t.http().delete(`/api/users/${doomed.id}`).set(auth(t.adminToken)).expect(204);
 
@@ -92,7 +97,11 @@ describe('audit trail (GET /api/audit)', () => {
     ]);
     const upload_ = byFile.find((e) => e.action === 'file.upload')!;
     expect(upload_).toMatchObject({ actorId: editor.id, clientAddress: '203.0.113.7', errorCode: null });
-    expect(byFile.find((e) => e.outcome === 'failure')).toMatchObject({ actorId: other.id, clientAddress: '198.51.100.9', errorCode: 'FORBIDDEN' });
+    expect(byFile.find((e) => e.outcome === 'failure')).toMatchObject({
+      actorId: other.id,
+      clientAddress: '198.51.100.9',
+      errorCode: 'FORBIDDEN',
+    });
 
     const tokens = await awaitEntries({ actor: editor.id, action: 'token.create' }, 1);
     expect(tokens[0]).toMatchObject({ target: tokenId, outcome: 'success' });

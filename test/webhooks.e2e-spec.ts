@@ -67,7 +67,12 @@ describe('webhooks (WEBHOOK_URLS, WEBHOOK_SECRET)', () => {
     const editor = await t.createUser(['editor']);
     const other = await t.createUser(['viewer']);
     const file = await upload(t, editor.token, 'report.pdf');
-    await t.http().post(`/api/files/${file.id}/permissions`).set(auth(editor.token)).send({ username: other.username, permission: 'READ' }).expect(201);
+    await t
+      .http()
+      .post(`/api/files/${file.id}/permissions`)
+      .set(auth(editor.token))
+      .send({ username: other.username, permission: 'READ' })
+      .expect(201);
     await t.http().delete(`/api/files/${file.id}`).set(auth(editor.token)).expect(204);
 
     for (const r of [one, two]) {
@@ -84,7 +89,9 @@ describe('webhooks (WEBHOOK_URLS, WEBHOOK_SECRET)', () => {
     const created = JSON.parse(one.ofEvent('file.created')[0].body) as Delivery['payload'] & { occurredAt: string };
     expect(created).toMatchObject({
       type: 'file.created',
-      data: { file: { id: file.id, filename: 'report.pdf', contentType: 'text/plain', size: file.size, sha256: file.sha256, ownerId: editor.id } },
+      data: {
+        file: { id: file.id, filename: 'report.pdf', contentType: 'text/plain', size: file.size, sha256: file.sha256, ownerId: editor.id },
+      },
     });
     expect(JSON.parse(one.ofEvent('file.shared')[0].body)).toMatchObject({
       type: 'file.shared',
@@ -180,5 +187,4 @@ describe('webhooks (WEBHOOK_URLS, WEBHOOK_SECRET)', () => {
     expect(fileIds.sort()).toEqual(files.map((f) => f.id).sort());
     expect((await deliveries(t, { limit: count })).items.every((d) => d.attempts === 1)).toBe(true);
   });
-
 });

@@ -113,11 +113,7 @@ export class FilesService {
    * assembled): the file becomes visible now. If the row cannot be written, the object is removed so that it never
    * leaks, unless `keepObjectOnFailure` says the caller still tracks it (a tus upload retries its commit).
    */
-  async commitStored(
-    principal: Principal,
-    input: CommitInput,
-    options: { keepObjectOnFailure?: boolean } = {},
-  ): Promise<FileMeta> {
+  async commitStored(principal: Principal, input: CommitInput, options: { keepObjectOnFailure?: boolean } = {}): Promise<FileMeta> {
     try {
       const file = await this.files.insert(
         Object.assign(new FileMeta(), {

@@ -10,7 +10,8 @@ const BATCH = 20;
 const MAX_RETRY_DELAY_MS = 3_600_000;
 
 /** The delay before attempt `attempts + 1`: the base, doubled after each failure, at most an hour. */
-export const retryDelayMs = (baseMs: number, attempts: number): number => Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
+export const retryDelayMs = (baseMs: number, attempts: number): number =>
+  Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
 
 /**
  * Sends what the outbox holds to its receivers, signed (docs/webhooks.md): every instance polls, each claims its own
