@@ -32,6 +32,29 @@ const toEntry = (row: AuditRow): AuditEntry => ({
   errorCode: row.error_code,
 });
 
+/**
+ * One INSERT of many entries (the arrays unnest in step), its parameters numbered from `$firstParam`: on its own, or
+ * as a CTE of another statement, so that an entry commits with the change it records (see FilesRepository).
+ */
+export function auditInsert(entries: readonly NewAuditEntry[], firstParam: number): { sql: string; params: unknown[] } {
+  const column = <T>(pick: (entry: NewAuditEntry) => T) => entries.map(pick);
+  const p = (i: number) => `$${firstParam + i}`;
+  return {
+    sql: `INSERT INTO audit_log (actor_id, actor_name, client_address, action, file_id, target, outcome, error_code)
+       SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::varchar[], ${p(4)}::varchar[], ${p(5)}::text[], ${p(6)}::varchar[], ${p(7)}::varchar[])`,
+    params: [
+      column((e) => e.actorId),
+      column((e) => e.actorName),
+      column((e) => e.clientAddress),
+      column((e) => e.action),
+      column((e) => e.fileId),
+      column((e) => e.target),
+      column((e) => e.outcome),
+      column((e) => e.errorCode),
+    ],
+  };
+}
+
 /** Queries on the audit trail, and nothing else. */
 @Injectable()
 export class AuditRepository {
@@ -45,23 +68,8 @@ export class AuditRepository {
   }
 
   private async insertAll(entries: NewAuditEntry[]): Promise<void[]> {
-    const column = <T>(pick: (entry: NewAuditEntry) => T) => entries.map(pick);
-    await preparedQuery(
-      this.db,
-      'stowage_audit_insert_many',
-      `INSERT INTO audit_log (actor_id, actor_name, client_address, action, file_id, target, outcome, error_code)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::varchar[], $5::varchar[], $6::text[], $7::varchar[], $8::varchar[])`,
-      [
-        column((e) => e.actorId),
-        column((e) => e.actorName),
-        column((e) => e.clientAddress),
-        column((e) => e.action),
-        column((e) => e.fileId),
-        column((e) => e.target),
-        column((e) => e.outcome),
-        column((e) => e.errorCode),
-      ],
-    );
+    const insert = auditInsert(entries, 1);
+    await preparedQuery(this.db, 'stowage_audit_insert_many', insert.sql, insert.params);
     return entries.map(() => undefined);
   }
 

@@ -6,7 +6,7 @@ import { requestContext } from '../common/logging/request-context.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AuditAction } from './audit-action.js';
-import { AuditEntry, AuditFilter } from './audit-entry.js';
+import { AuditEntry, AuditFilter, NewAuditEntry } from './audit-entry.js';
 import { AuditRepository } from './audit.repository.js';
 
 /** Who did it: a signed-in caller, or just a name (a failed login names the account it tried). */
@@ -45,22 +45,32 @@ export class AuditService implements BeforeApplicationShutdown {
     this.enabled = config.audit.enabled;
   }
 
-  record(action: AuditAction, record: AuditRecord = {}): void {
-    if (!this.enabled) return;
+  /**
+   * The entry `record` would write, for a repository to insert in the same statement as the change it records (see
+   * `auditInsert`); undefined when the trail is off. Such an entry commits, or rolls back, with the change.
+   */
+  entry(action: AuditAction, record: AuditRecord = {}): NewAuditEntry | undefined {
+    if (!this.enabled) return undefined;
     const request = requestContext.getStore()?.request;
     const actor = record.actor === undefined ? actorOf(request?.user) : record.actor;
     const failed = record.error !== undefined;
+    return {
+      actorId: actor?.userId ?? null,
+      actorName: actor?.username ?? null,
+      clientAddress: request?.ip ?? null,
+      action,
+      fileId: record.fileId ?? null,
+      target: record.target ?? null,
+      outcome: failed ? 'failure' : 'success',
+      errorCode: failed ? errorCodeOf(record.error) : null,
+    };
+  }
+
+  record(action: AuditAction, record: AuditRecord = {}): void {
+    const entry = this.entry(action, record);
+    if (!entry) return;
     const write = this.entries
-      .insert({
-        actorId: actor?.userId ?? null,
-        actorName: actor?.username ?? null,
-        clientAddress: request?.ip ?? null,
-        action,
-        fileId: record.fileId ?? null,
-        target: record.target ?? null,
-        outcome: failed ? 'failure' : 'success',
-        errorCode: failed ? errorCodeOf(record.error) : null,
-      })
+      .insert(entry)
       .catch((error: unknown) => {
         this.metrics.countBackgroundFailure('audit_write');
         this.logger.error(`Could not write the audit entry ${action}${record.fileId ? ` on ${record.fileId}` : ''}: ${String(error)}`);

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import type { NewAuditEntry } from '../audit/audit-entry.js';
+import { auditInsert } from '../audit/audit.repository.js';
 import { InsertBatcher } from '../database/insert-batcher.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { WebhookEventType } from '../webhooks/webhook-event.js';
@@ -32,11 +34,17 @@ const toFileMeta = (row: FileMetaRow): FileMeta =>
     createdAt: row.created_at,
   });
 
+/** A file row to insert, with the audit entry of its upload (none when the trail is off). */
+interface NewFileRow {
+  file: FileMeta;
+  audit?: NewAuditEntry;
+}
+
 /** Queries on file metadata, and nothing else: the rules are in FilesService. */
 @Injectable()
 export class FilesRepository {
   /** Concurrent uploads share one INSERT and one commit: see InsertBatcher. */
-  private readonly batcher = new InsertBatcher((files: FileMeta[]) => this.insertAll(files));
+  private readonly batcher = new InsertBatcher((rows: NewFileRow[]) => this.insertAll(rows));
 
   constructor(
     @InjectRepository(FileMeta) private readonly files: Repository<FileMeta>,
@@ -66,18 +74,20 @@ export class FilesRepository {
    * Inserts (never updates): a taken id fails with the unique violation 23505. Concurrent inserts are grouped
    * into one statement and one commit, prepared for the same reason as findById.
    */
-  async insert(file: FileMeta): Promise<FileMeta> {
-    file.createdAt = await this.batcher.insert(file);
+  async insert(file: FileMeta, audit?: NewAuditEntry): Promise<FileMeta> {
+    file.createdAt = await this.batcher.insert({ file, audit });
     return file;
   }
 
   /**
-   * One statement for many rows (the arrays unnest in step), with their file.created events when webhooks are on;
-   * answers each row's created_at, in the rows' order.
+   * One statement for many rows (the arrays unnest in step), with their audit entries and (when webhooks are on)
+   * file.created events, so that both commit with the rows and cost no commit of their own; answers each row's
+   * created_at, in the rows' order.
    */
-  private async insertAll(files: FileMeta[]): Promise<Date[]> {
+  private async insertAll(batch: NewFileRow[]): Promise<Date[]> {
+    const files = batch.map((row) => row.file);
     const column = <T>(pick: (file: FileMeta) => T) => files.map(pick);
-    const values = [
+    const values: unknown[] = [
       column((f) => f.id),
       column((f) => f.filename),
       column((f) => f.contentType),
@@ -90,19 +100,28 @@ export class FilesRepository {
     const insert = `INSERT INTO file_meta (id, filename, content_type, size, sha256, md5, storage_key, owner_id)
        SELECT * FROM unnest($1::varchar[], $2::text[], $3::varchar[], $4::bigint[], $5::char(64)[], $6::char(32)[], $7::varchar[], $8::uuid[])
        RETURNING id, created_at`;
-    let rows: Pick<FileMetaRow, 'id' | 'created_at'>[];
+    const entries = batch.flatMap((row) => (row.audit ? [row.audit] : []));
+    const ctes: string[] = [];
+    let name = 'stowage_file_meta_insert_many';
+    if (entries.length > 0) {
+      const audit = auditInsert(entries, values.length + 1);
+      ctes.push(`audited AS (${audit.sql})`);
+      values.push(...audit.params);
+      name += '_audited';
+    }
     if (this.outbox.enabled) {
       const events = files.map((file) => this.outbox.event(WebhookEventType.FileCreated, file));
       const outbox = this.outbox.cte(events, 'inserted', 'id', values.length + 1);
-      rows = await preparedQuery(
-        this.files.manager.connection,
-        'stowage_file_meta_insert_many_with_events',
-        `WITH inserted AS (${insert}), ${outbox.sql} SELECT id, created_at FROM inserted`,
-        [...values, ...outbox.params],
-      );
-    } else {
-      rows = await preparedQuery(this.files.manager.connection, 'stowage_file_meta_insert_many', insert, values);
+      ctes.push(outbox.sql);
+      values.push(...outbox.params);
+      name += '_with_events';
     }
+    const rows = await preparedQuery<Pick<FileMetaRow, 'id' | 'created_at'>>(
+      this.files.manager.connection,
+      name,
+      ctes.length ? `WITH inserted AS (${insert}), ${ctes.join(', ')} SELECT id, created_at FROM inserted` : insert,
+      values,
+    );
     // RETURNING's order is not promised: match rows by id (unique within a batch that succeeded).
     const createdAt = new Map(rows.map((row) => [row.id, row.created_at]));
     return files.map((f) => createdAt.get(f.id)!);

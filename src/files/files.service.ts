@@ -115,6 +115,7 @@ export class FilesService {
    */
   async commitStored(principal: Principal, input: CommitInput, options: { keepObjectOnFailure?: boolean } = {}): Promise<FileMeta> {
     try {
+      // The upload's audit entry goes in with the row: one statement, one commit for both.
       const file = await this.files.insert(
         Object.assign(new FileMeta(), {
           id: input.id,
@@ -126,9 +127,9 @@ export class FilesService {
           storageKey: input.storageKey,
           ownerId: principal.userId,
         }),
+        this.audit.entry(AuditAction.FileUpload, { actor: principal, fileId: input.id }),
       );
       this.logger.log(`Stored file ${input.id} (${input.stored.size} bytes) for ${principal.username}`);
-      this.audit.record(AuditAction.FileUpload, { actor: principal, fileId: file.id });
       return file;
     } catch (error) {
       this.audit.record(AuditAction.FileUpload, { actor: principal, fileId: input.id, error });
