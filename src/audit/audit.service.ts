@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import type { Request } from 'express';
 import { Principal } from '../auth/principal.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -57,10 +58,11 @@ export class AuditService implements BeforeApplicationShutdown {
     return {
       actorId: actor?.userId ?? null,
       actorName: actor?.username ?? null,
-      clientAddress: request?.ip ?? null,
+      clientAddress: addressOf(request),
       action,
-      fileId: record.fileId ?? null,
-      target: record.target ?? null,
+      // As the caller sent it, which may be no valid id at all: cut to the column's size.
+      fileId: record.fileId?.slice(0, 128) ?? null,
+      target: record.target?.slice(0, 255) ?? null,
       outcome: failed ? 'failure' : 'success',
       errorCode: failed ? errorCodeOf(record.error) : null,
     };
@@ -108,5 +110,14 @@ export class AuditService implements BeforeApplicationShutdown {
 
 export const actorOf = (principal: unknown): AuditActor | null =>
   principal instanceof Principal ? { userId: principal.userId, username: principal.username } : null;
+
+/** `req.ip` as TRUST_PROXY resolves it; null once the client's socket is gone (Express then throws reading it). */
+function addressOf(request: Request | undefined): string | null {
+  try {
+    return request?.ip ?? null;
+  } catch {
+    return null;
+  }
+}
 
 const errorCodeOf = (error: unknown): string => (error instanceof DomainError ? error.code : ErrorCode.Internal);
