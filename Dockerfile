@@ -8,7 +8,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
+COPY console ./console
+# The server, then the web console into dist/console (served at /, CONSOLE_DIR).
 RUN npx tsc -p tsconfig.build.json \
+ && npx vite build --config console/vite.config.ts \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24.22.3-slim

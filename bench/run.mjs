@@ -2,13 +2,26 @@
 // docs/performance.md. Prints figures; makes no timing assertions.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, SCENARIOS } from './lib/args.mjs';
 import { createFreshDatabase, embeddedDatabaseUrl, seedFileRows, serverVersion } from './lib/database.mjs';
 import { load, smallUploadRequest } from './lib/load.mjs';
-import { currentRss, login, peakRss, resetPeakRss, startFloor, startFrameworkFloor, startService, stop } from './lib/processes.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { measureLimits } from './lib/limits.mjs';
+import {
+  currentRss,
+  login,
+  peakRss,
+  resetPeakRss,
+  startFloor,
+  startFrameworkFloor,
+  startS3Server,
+  startService,
+  stop,
+} from './lib/processes.mjs';
 import { describeMachine, printSummary, renderMarkdown, writeJson } from './lib/report.mjs';
 import { fmt, log, ratio, summarize } from './lib/stats.mjs';
 import { downloadLarge, uploadLarge, warmFile } from './lib/transfer.mjs';
@@ -151,6 +164,116 @@ async function rateRounds(name, targets) {
   return { runs, summary };
 }
 
+/**
+ * The S3 driver beside a direct SDK upload (@aws-sdk/lib-storage, bench/s3-direct-upload.mjs) to the same s3rver
+ * process, alternating. The service here is a second one, on the S3 driver, started for this scenario only.
+ */
+async function benchS3(password) {
+  const { size, rounds } = options;
+  const dirs = { s3: join(scratch, 's3'), service: join(scratch, 'service-s3') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  const s3 = await startS3Server(benchDir, dirs.s3);
+  let service;
+  try {
+    const env = {
+      STORAGE_DRIVER: 's3',
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: s3.bucket,
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+    };
+    service = await startService({ dist, dataDir: dirs.service, password, nodeArgs, env });
+    const headers = { Authorization: `Bearer ${await login(service, password)}` };
+    const figures = { service: [], direct: [], rssService: [], rssDirect: [] };
+    const sides = [
+      {
+        name: 'service',
+        run: async (label) => {
+          resetPeakRss(service.pid);
+          const { seconds } = await uploadLarge(`${service.url}/api/files`, headers, size, label);
+          figures.service.push(mbps(size, seconds));
+          figures.rssService.push(peakRss(service.pid) / MiB);
+        },
+      },
+      {
+        name: 'direct SDK',
+        run: async (label) => {
+          const script = join(benchDir, 's3-direct-upload.mjs');
+          const key = `direct-${randomBytes(6).toString('hex')}`;
+          const { stdout } = await promisify(execFile)(process.execPath, [script, s3.endpoint, s3.bucket, key, String(size)], {
+            cwd: root,
+          });
+          const { seconds, peakRss: rss } = JSON.parse(stdout.trim().split('\n').at(-1));
+          figures.direct.push(mbps(size, seconds));
+          figures.rssDirect.push(rss / MiB);
+          log(`s3: ${label}`);
+        },
+      },
+    ];
+    for (let round = 0; round < rounds; round++) {
+      for (const side of ordered(sides, round)) {
+        const label = `round ${round + 1}/${rounds} ${side.name} upload ${fmt(size / MiB)} MiB`;
+        await side.run(label);
+        const list = side.name === 'service' ? figures.service : figures.direct;
+        log(`s3: ${label}: ${fmt(list.at(-1))} MB/s`);
+      }
+    }
+    return {
+      size,
+      service: summarize(figures.service),
+      direct: summarize(figures.direct),
+      ratio: summarize(figures.service.map((v, i) => ratio(v, figures.direct[i]))),
+      rss: { service: summarize(figures.rssService), direct: summarize(figures.rssDirect) },
+    };
+  } finally {
+    await stop(service);
+    await stop(s3);
+  }
+}
+
+/** 64 concurrent raw-body uploads of 1 MiB each: aggregate MB/s, and the service's peak RSS over its rounds. */
+async function benchConcurrent(both) {
+  const body = randomBytes(MiB);
+  const target = (side) => ({
+    name: side.name,
+    request: { ...smallUploadRequest(side.upload, side.headers, body), connections: 64 },
+  });
+  resetPeakRss(both.service.pid);
+  const { runs, summary } = await rateRounds('64 x 1 MiB uploads', [target(both.service), target(both.floor)]);
+  const rssPeak = peakRss(both.service.pid) / MiB;
+  const mb = (list) => list.map((r) => (r.okPerSecond * MiB) / 1e6);
+  return {
+    service: { ...summary(runs.service), mbps: summarize(mb(runs.service)) },
+    floor: { ...summary(runs.floor), mbps: summarize(mb(runs.floor)) },
+    ratio: summarize(runs.service.map((r, i) => ratio(r.okPerSecond, runs.floor[i].okPerSecond))),
+    rssPeak,
+  };
+}
+
+/**
+ * tus beside the raw-body upload and a bare @tus/server + @tus/file-store: bench/tus-upload.mjs on the local driver,
+ * in a process of its own (its own service), 256 MiB per upload. Returns its summary.
+ */
+async function benchTus() {
+  const script = join(benchDir, 'tus-upload.mjs');
+  const args = [
+    script,
+    '--size',
+    String(Math.min(256, Math.round(options.size / MiB))),
+    '--rounds',
+    String(options.rounds),
+    '--drivers',
+    'local',
+    '--dist',
+    dist,
+  ];
+  log(`tus: node ${args.join(' ')}`);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 16 * MiB });
+  for (const line of stdout.split('\n')) if (line.startsWith('  local') || line.startsWith('local')) log(`tus: ${line.trim()}`);
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('\n{\n') + 1));
+}
+
 async function benchUploads4k(both) {
   const body = randomBytes(4096);
   const target = (side) => ({
@@ -236,6 +359,7 @@ async function benchListing(service, token, databaseUrl) {
 }
 
 async function main() {
+  const loadAverageAtStart = loadavg().map((n) => Math.round(n * 10) / 10);
   log(`bench: ${JSON.stringify(options)}; service from ${dist}; scratch ${scratch}`);
   mkdirSync(join(scratch, 'service'), { recursive: true });
   mkdirSync(join(scratch, 'floor'), { recursive: true });
@@ -244,6 +368,7 @@ async function main() {
   const fresh = options.pg ? await createFreshDatabase(pgServer) : undefined;
   const procs = {};
   try {
+    const limits = await measureLimits(scratch);
     log('starting the service, the floor and the framework floor');
     procs.service = await startService({ dist, dataDir: join(scratch, 'service'), databaseUrl: fresh?.url, password, nodeArgs });
     procs.floor = await startFloor(benchDir, join(scratch, 'floor'));
@@ -254,6 +379,9 @@ async function main() {
     const results = {};
     const run = options.scenarios;
     if (run.includes('large')) results.large = await benchLarge(both);
+    if (run.includes('s3')) results.s3 = await benchS3(password);
+    if (run.includes('concurrent')) results.concurrent = await benchConcurrent(both);
+    if (run.includes('tus')) results.tus = await benchTus();
     if (run.includes('upload4k')) results.upload4k = await benchUploads4k(both);
     if (run.includes('meta')) results.meta = await benchMetadata(both, procs.frameworkFloor);
     if (run.includes('listing')) results.listing = await benchListing(procs.service, token, databaseUrl);
@@ -262,7 +390,8 @@ async function main() {
       stamp,
       date: new Date().toISOString(),
       options,
-      machine: describeMachine(root, scratch),
+      machine: { ...describeMachine(root, scratch), loadAverageAtStart },
+      limits,
       databaseVersion: await serverVersion(databaseUrl),
       results,
     };

@@ -1,6 +1,7 @@
 // Resumable uploads (tus) against the raw-body upload, same bytes, same service, same run: N MiB through
 // tus-js-client (one PATCH, as tus-js-client sends a file by default) and through POST /api/files, alternating
-// (raw, tus, tus, raw per round), on the local driver and on S3 (s3rver). On S3 it also samples the disk that
+// (raw, tus, tus, raw per round; on local disk raw, tus, bare, bare, tus, raw, where "bare" is a bare @tus/server with
+// @tus/file-store, bench/tus-floor.mjs), on the local driver and on S3 (s3rver). On S3 it also samples the disk that
 // @tus/s3-store's part files take (the service's TMPDIR is a fresh directory, polled every 10 ms).
 //
 //   npx tsc -p tsconfig.build.json --outDir /tmp/tusbench-dist
@@ -152,11 +153,26 @@ function rawUpload(url, token, path) {
   });
 }
 
-function tusUpload(url, token, path) {
+/** A bare @tus/server + @tus/file-store (bench/tus-floor.mjs) in its own process. */
+async function startBareTus(scratch) {
+  const port = await freePort();
+  const dir = join(scratch, 'bare-tus');
+  await mkdir(dir);
+  const child = spawn(process.execPath, [join(repo, 'bench', 'tus-floor.mjs'), dir, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((res, rej) => {
+    child.stdout.on('data', (c) => String(c).includes('listening') && res());
+    child.once('exit', (code) => rej(new Error(`bare tus server exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+function tusUpload(url, token, path, endpoint = `${url}/api/uploads`) {
   return new Promise((resolvePromise, reject) => {
     const upload = new Upload(createReadStream(path), {
-      endpoint: `${url}/api/uploads`,
-      headers: { Authorization: `Bearer ${token}` },
+      endpoint,
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
       metadata: { filename: 'tus.bin' },
       retryDelays: [],
       onError: reject,
@@ -183,10 +199,20 @@ async function measure(driver, scratch, source, expected) {
   const s3 = driver === 's3' ? await startS3() : undefined;
   const service = await startService(scratch, driver, s3);
   const token = await login(service, ADMIN_PASSWORD);
-  const results = { raw: [], tus: [], peakPartBufferMiB: 0, peakRssMiB: { raw: 0, tus: 0 } };
+  // The bare tus server goes beside the local driver only (its file store is on local disk).
+  const bare = driver === 'local' ? await startBareTus(scratch) : undefined;
+  const results = { raw: [], tus: [], bare: [], peakPartBufferMiB: 0, peakRssMiB: { raw: 0, tus: 0 } };
   try {
     for (let round = 1; round <= rounds; round++) {
-      for (const method of ['raw', 'tus', 'tus', 'raw']) {
+      for (const method of bare ? ['raw', 'tus', 'bare', 'bare', 'tus', 'raw'] : ['raw', 'tus', 'tus', 'raw']) {
+        if (method === 'bare') {
+          const started = performance.now();
+          await tusUpload(bare.url, undefined, source, `${bare.url}/files`);
+          const mbps = size / 1e6 / ((performance.now() - started) / 1000);
+          results.bare.push(mbps);
+          console.log(`  ${driver} round ${round} bare @tus/server: ${mbps.toFixed(1)} MB/s (load ${load()})`);
+          continue;
+        }
         await writeFile(`/proc/${service.pid}/clear_refs`, '5').catch(() => undefined);
         let peakDisk = 0;
         let sampling = true;
@@ -219,6 +245,7 @@ async function measure(driver, scratch, source, expected) {
     service.child.kill('SIGTERM');
     await new Promise((r) => (service.child.exitCode !== null ? r() : service.child.once('exit', r)));
     await s3?.close();
+    bare?.child.kill('SIGTERM');
   }
   return results;
 }
@@ -258,11 +285,20 @@ try {
       medianRawMBps: +raw.toFixed(1),
       medianTusMBps: +tus.toFixed(1),
       tusToRaw: +(tus / raw).toFixed(2),
+      ...(r.bare.length
+        ? {
+            bareTusMBps: r.bare.map((x) => +x.toFixed(1)),
+            medianBareTusMBps: +median(r.bare).toFixed(1),
+            tusToBare: +(tus / median(r.bare)).toFixed(2),
+          }
+        : {}),
       peakRssMiB: { raw: +r.peakRssMiB.raw.toFixed(1), tus: +r.peakRssMiB.tus.toFixed(1) },
       ...(driver === 's3' ? { peakPartBufferMiB: +r.peakPartBufferMiB.toFixed(1), partBufferLeftBytes: r.leftInTempDir } : {}),
     };
     console.log(
-      `${driver}: raw ${raw.toFixed(1)} MB/s, tus ${tus.toFixed(1)} MB/s (medians), tus/raw ${(tus / raw).toFixed(2)}; ` +
+      `${driver}: raw ${raw.toFixed(1)} MB/s, tus ${tus.toFixed(1)} MB/s (medians), tus/raw ${(tus / raw).toFixed(2)}` +
+        (r.bare.length ? `, bare @tus/server ${median(r.bare).toFixed(1)} MB/s, tus/bare ${(tus / median(r.bare)).toFixed(2)}` : '') +
+        '; ' +
         `peak RSS raw ${r.peakRssMiB.raw.toFixed(0)} MiB, tus ${r.peakRssMiB.tus.toFixed(0)} MiB` +
         (driver === 's3' ? `; part files peaked at ${r.peakPartBufferMiB.toFixed(1)} MiB, ${r.leftInTempDir} bytes left` : ''),
     );

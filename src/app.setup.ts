@@ -8,6 +8,7 @@ import { documentIdentityProviderOutage } from './common/openapi/identity-provid
 import { badRequest } from './common/errors/domain-error.js';
 import { requestContext } from './common/logging/request-context.js';
 import { AppConfig } from './config/app-config.js';
+import { consoleHandler } from './console-static.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { documentRateLimits } from './throttle/rate-limit.openapi.js';
@@ -47,6 +48,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
       next();
     } else requestContext.run({ requestId: typeof req.id === 'string' ? req.id : '', request: req }, next);
   });
+  const webConsole = consoleHandler(config.console.dir);
+  if (webConsole) app.use(webConsole);
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
   app.set('case sensitive routing', true);

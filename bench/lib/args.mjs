@@ -1,5 +1,5 @@
 // Command-line flags of bench/run.mjs.
-export const SCENARIOS = ['large', 'upload4k', 'meta', 'listing'];
+export const SCENARIOS = ['large', 's3', 'concurrent', 'tus', 'upload4k', 'meta', 'listing'];
 const UNITS = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** "1G", "512M", "64k" or plain bytes. */
@@ -9,7 +9,7 @@ export function parseSize(text) {
   return Math.round(Number(match[1]) * (match[2] ? UNITS[match[2].toLowerCase()] : 1));
 }
 
-export const USAGE = `Usage: npm run bench -- [--size 1G] [--rounds 3] [--duration 10] [--rows 1000000] [--pg] [--quick] [--only large,upload4k,meta,listing]
+export const USAGE = `Usage: npm run bench -- [--size 1G] [--rounds 3] [--duration 10] [--rows 1000000] [--pg] [--quick] [--only large,s3,concurrent,tus,upload4k,meta,listing]
   --size      large upload/download body (default 1G; --quick 64M)
   --rounds    alternating rounds per measurement (default 3; --quick 2)
   --duration  seconds per load-test run (default 10; --quick 3)

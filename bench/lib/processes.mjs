@@ -129,3 +129,14 @@ export function resetPeakRss(pid) {
     return false;
   }
 }
+
+/** s3rver in its own process, with one bucket `bench`. */
+export async function startS3Server(benchDir, dataDir) {
+  const port = await freePort();
+  const proc = await startNode('S3 server', [join(benchDir, 's3-server.mjs'), dataDir, String(port), 'bench'], {
+    cwd: dataDir,
+    port,
+    readyPath: '/',
+  });
+  return { ...proc, endpoint: proc.url, bucket: 'bench' };
+}

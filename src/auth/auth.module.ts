@@ -21,6 +21,10 @@ import { ApiToken } from './tokens/api-token.entity.js';
 import { ApiTokenStrategy } from './tokens/api-token.strategy.js';
 import { ApiTokensController } from './tokens/api-tokens.controller.js';
 import { ApiTokensService } from './tokens/api-tokens.service.js';
+import { Session } from './sessions/session.entity.js';
+import { SessionStrategy } from './sessions/session.strategy.js';
+import { SessionsController } from './sessions/sessions.controller.js';
+import { SessionsService } from './sessions/sessions.service.js';
 
 @Module({
   imports: [
@@ -28,7 +32,7 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
     AuditModule,
     ThrottleModule,
     PassportModule,
-    TypeOrmModule.forFeature([ApiToken]),
+    TypeOrmModule.forFeature([ApiToken, Session]),
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -38,7 +42,7 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
       }),
     }),
   ],
-  controllers: [AuthController, ApiTokensController],
+  controllers: [AuthController, SessionsController, ApiTokensController],
   providers: [
     AuthService,
     // The passport strategies of AuthenticationGuard, one per kind of credential.
@@ -46,7 +50,9 @@ import { ApiTokensService } from './tokens/api-tokens.service.js';
     JwtStrategy,
     ApiTokenStrategy,
     IdpJwtStrategy,
+    SessionStrategy,
     ApiTokensService,
+    SessionsService,
     IdpTokenVerifier,
     // Order matters: who you are, how much you may ask (per user, so after authentication), then what you may do.
     { provide: APP_GUARD, useClass: AuthenticationGuard },

@@ -52,7 +52,13 @@ export abstract class AppConfig {
     idpTokenMaxIdleSeconds: number;
     /** HASURA_TRUST_HEADERS: on /v1/file, X-Hasura-User-Id / X-Hasura-Role authenticate the caller. */
     trustHasuraHeaders: boolean;
+    /** SESSION_TTL_SECONDS: how long a console sign-in (session cookie) lasts. */
+    sessionTtlSeconds: number;
+    /** Session cookies carry `Secure`: everywhere but NODE_ENV=development. */
+    secureCookies: boolean;
   };
+  /** The web console served at `/`: the directory of its build (served only when it holds an index.html). */
+  abstract readonly console: { dir: string };
   /** Set when JWT_JWKS_URI is: RS256/ES256 tokens of that identity provider are accepted besides our own. */
   abstract readonly identityProvider?: IdentityProviderSettings;
   /** `expirySeconds`: how long an unfinished chunked upload survives its last chunk. */

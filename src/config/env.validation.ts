@@ -125,6 +125,20 @@ export class EnvironmentVariables {
   @Min(0)
   MAX_UPLOAD_BYTES?: number;
 
+  /** Lifetime of a console sign-in session (POST /api/auth/session), in seconds. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SESSION_TTL_SECONDS must be a whole number of seconds from 60 to 30 days' })
+  @Min(60, { message: 'SESSION_TTL_SECONDS must be a whole number of seconds from 60 to 30 days' })
+  @Max(30 * 86400, { message: 'SESSION_TTL_SECONDS must be a whole number of seconds from 60 to 30 days' })
+  SESSION_TTL_SECONDS?: number;
+
+  /** The built web console the service serves at `/` (`npm run build` puts it in dist/console). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CONSOLE_DIR?: string;
+
   /** Seconds an unfinished chunked upload (Appmixer /files) is kept after its last chunk. */
   @IsOptional()
   @Transform(toInt)

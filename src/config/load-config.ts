@@ -38,7 +38,10 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       adminPasswordReset: env.ADMIN_PASSWORD_RESET ?? false,
       idpTokenMaxIdleSeconds: env.IDP_TOKEN_MAX_IDLE_SECONDS ?? 7 * 86400,
       trustHasuraHeaders: env.HASURA_TRUST_HEADERS ?? false,
+      sessionTtlSeconds: env.SESSION_TTL_SECONDS ?? 8 * 3600,
+      secureCookies: (env.NODE_ENV ?? 'development') !== 'development',
     },
+    console: { dir: resolve(env.CONSOLE_DIR ?? './dist/console') },
     identityProvider: env.JWT_JWKS_URI
       ? {
           jwksUri: env.JWT_JWKS_URI,

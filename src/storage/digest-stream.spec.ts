@@ -12,7 +12,7 @@ describe('DigestStream', () => {
     const parts = [Buffer.from('hello '), Buffer.from('wor'), Buffer.from('ld')];
     const digest = new DigestStream();
     await pipeline(Readable.from(parts), digest, sink());
-    expect(digest.result()).toEqual({
+    expect(await digest.result()).toEqual({
       size: 11,
       sha256: createHash('sha256').update('hello world').digest('hex'),
       md5: createHash('md5').update('hello world').digest('hex'),

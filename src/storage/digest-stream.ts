@@ -2,6 +2,7 @@ import { createHash, Hash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { ParallelDigest } from './parallel-digest.js';
 import { StoredObject } from './storage-provider.js';
 
 /** Counts and hashes (sha256 + md5) bytes fed to it in order, enforcing a size limit. */
@@ -31,28 +32,40 @@ export class Digest {
   }
 }
 
-/** A `Digest` as a pass-through stream, for sinks that take a stream (S3). */
+/**
+ * A `ParallelDigest` as a pass-through stream, for sinks that take a stream (S3): a chunk passes on at once, and the
+ * stream asks for more only once the hash workers have room (their ring is its backpressure).
+ */
 export class DigestStream extends Transform {
   // Nothing here may be called `size`: an SDK that finds `Body.size` takes it for the body's total length.
-  private readonly digest: Digest;
+  private readonly digest: ParallelDigest;
 
   constructor(maxBytes?: number, onBytes?: (bytes: number) => void) {
     super();
-    this.digest = new Digest(maxBytes, onBytes);
+    this.digest = new ParallelDigest({ maxBytes, onBytes });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let waiting: Promise<void> | undefined;
     try {
-      this.digest.update(chunk);
+      waiting = this.digest.update(chunk);
     } catch (error) {
       callback(error as Error);
       return;
     }
-    callback(null, chunk);
+    this.push(chunk);
+    if (waiting) waiting.then(() => callback(), callback);
+    else callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // autoDestroy runs after a normal end too, before the caller asks for result().
+    if (error || !this.writableFinished) this.digest.dispose();
+    callback(error);
   }
 
   /** Call once the stream has finished. */
-  result(): StoredObject {
+  result(): Promise<StoredObject> {
     return this.digest.result();
   }
 }

@@ -10,10 +10,10 @@ import { CredentialOptions } from '../strategies/token-strategy.js';
  * The passport strategies, tried in order until one recognises its kind of credential; each judges only its own and
  * passes the rest on, and each keeps its own cache. The gateway's headers come first where a route trusts them (they
  * win over a token there); then our HS256 JWTs (the most common, so most requests stop there), API tokens (`stw_…`),
- * and RS256/ES256 JWTs of the external identity provider (when JWT_JWKS_URI is set). A new kind of credential is one
- * more strategy here.
+ * RS256/ES256 JWTs of the external identity provider (when JWT_JWKS_URI is set), and last the web console's session
+ * cookie, only when no token is sent. A new kind of credential is one more strategy here.
  */
-const STRATEGIES = ['hasura-headers', 'jwt', 'api-token', 'idp-jwt'];
+const STRATEGIES = ['hasura-headers', 'jwt', 'api-token', 'idp-jwt', 'session'];
 
 /** Global guard: every route needs a valid credential unless it is marked `@Public()`. */
 @Injectable()
@@ -47,7 +47,7 @@ export class AuthenticationGuard extends AuthGuard(STRATEGIES) {
       // RFC 6750: a request without credentials gets the challenge without an error code.
       throw new DomainError(
         ErrorCode.Unauthenticated,
-        'Authentication required: send a token in Authorization: Bearer or x-molgenis-token.',
+        'Authentication required: send a token in Authorization: Bearer or x-molgenis-token, or sign in (POST /api/auth/session).',
         {
           'WWW-Authenticate': 'Bearer realm="stowage"',
         },

@@ -3,6 +3,7 @@ import { DataStore, Upload } from '@tus/server';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { Digest } from '../../storage/digest-stream.js';
+import { ParallelDigest } from '../../storage/parallel-digest.js';
 import { StoredObject } from '../../storage/storage-provider.js';
 import { TusBackend } from './tus-backend.js';
 import { tusUploadNotFound } from './tus-errors.js';
@@ -12,7 +13,7 @@ import { TusUploadsService } from './tus-uploads.service.js';
 
 /** sha256 + md5 of an upload's bytes from 0 to `offset`, as they went into the store on this instance. */
 interface RunningDigest {
-  digest: Digest;
+  digest: ParallelDigest;
   offset: number;
   touchedAt: number;
 }
@@ -79,25 +80,24 @@ export class StowageTusStore extends DataStore {
     const body =
       running || countBytes
         ? observed(stream, (chunk) => {
-            if (running) {
-              running.digest.update(chunk);
-              running.offset += chunk.length;
-            }
             countBytes?.(chunk.length);
+            if (!running) return undefined;
+            running.offset += chunk.length;
+            return running.digest.update(chunk);
           })
         : stream;
     let newOffset: number;
     try {
       newOffset = await this.metrics.measureUpload(() => this.backend.store.write(body, id, offset));
     } catch (error) {
-      this.digests.delete(id);
+      this.forget(id);
       throw error;
     } finally {
       // After a failure too: whatever reached the store is what the next HEAD reports.
       await this.backend.sync(id);
     }
-    if (running?.offset !== newOffset) this.digests.delete(id);
-    if (newOffset === row.size) request.fileId = await this.uploads.complete(request, row, this.finishedDigest(id, row.size));
+    if (running?.offset !== newOffset) this.forget(id);
+    if (newOffset === row.size) request.fileId = await this.uploads.complete(request, row, await this.finishedDigest(id, row.size));
     return newOffset;
   }
 
@@ -118,12 +118,12 @@ export class StowageTusStore extends DataStore {
       upload = asComplete(row);
     }
     if (upload.offset === row.size && request)
-      request.fileId = await this.uploads.complete(request, row, this.finishedDigest(id, row.size));
+      request.fileId = await this.uploads.complete(request, row, await this.finishedDigest(id, row.size));
     return upload;
   }
 
   override async remove(id: string): Promise<void> {
-    this.digests.delete(id);
+    this.forget(id);
     await this.uploads.discard(await this.find(id), 'terminated');
   }
 
@@ -140,25 +140,38 @@ export class StowageTusStore extends DataStore {
       kept.touchedAt = Date.now();
       return kept;
     }
-    this.digests.delete(id);
+    this.forget(id);
     if (offset !== 0) return undefined;
     this.forgetAbandoned();
-    const running = { digest: new Digest(), offset: 0, touchedAt: Date.now() };
+    const running = { digest: new ParallelDigest(), offset: 0, touchedAt: Date.now() };
     this.digests.set(id, running);
     return running;
   }
 
-  /** The digest of all `size` bytes, if this instance saw every one of them go in. */
-  private finishedDigest(id: string, size: number): StoredObject | undefined {
+  /** The digest of all `size` bytes, if this instance saw every one of them go in (else the object is read back). */
+  private async finishedDigest(id: string, size: number): Promise<StoredObject | undefined> {
     const running = this.digests.get(id);
     this.digests.delete(id);
-    return running?.offset === size ? running.digest.result() : undefined;
+    if (running?.offset !== size) {
+      running?.digest.dispose();
+      return undefined;
+    }
+    return running.digest.result().catch((error: Error) => {
+      this.logger.warn(`Upload ${id}: the running digest failed (${error.message}); reading the object back`);
+      return undefined;
+    });
+  }
+
+  /** Drops a running digest, freeing its hash workers' share. */
+  private forget(id: string): void {
+    this.digests.get(id)?.digest.dispose();
+    this.digests.delete(id);
   }
 
   private forgetAbandoned(): void {
     const cutoff = Date.now() - this.expiryMs;
-    for (const [id, running] of this.digests) if (running.touchedAt < cutoff) this.digests.delete(id);
-    while (this.digests.size >= MAX_RUNNING_DIGESTS) this.digests.delete(this.digests.keys().next().value!);
+    for (const [id, running] of this.digests) if (running.touchedAt < cutoff) this.forget(id);
+    while (this.digests.size >= MAX_RUNNING_DIGESTS) this.forget(this.digests.keys().next().value!);
   }
 }
 
@@ -169,11 +182,20 @@ function asComplete(row: TusUpload): Upload {
 
 /** `stream`, hashed into `running` as the store consumes it; `running.offset` counts what passed. */
 /** The body, each chunk shown to `see` (the running digest, the byte counter) on its way to the store. */
-function observed(stream: Readable, see: (chunk: Buffer) => void): Readable {
+function observed(stream: Readable, see: (chunk: Buffer) => Promise<void> | undefined): Readable {
   const through = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      see(chunk);
-      callback(null, chunk);
+      // A promise: the hash workers are full; the chunk goes on now, the next one is asked for once they have room.
+      let waiting: Promise<void> | undefined;
+      try {
+        waiting = see(chunk);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      this.push(chunk);
+      if (waiting) waiting.then(() => callback(), callback);
+      else callback();
     },
   });
   // pipeline, not pipe: an error of the body (size limit, client gone) must reach the store through `through`.

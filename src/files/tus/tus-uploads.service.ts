@@ -6,7 +6,7 @@ import { DomainError, forbidden } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { AppConfig } from '../../config/app-config.js';
 import { QuotaService } from '../../users/quotas/quota.service.js';
-import { Digest } from '../../storage/digest-stream.js';
+import { ParallelDigest } from '../../storage/parallel-digest.js';
 import { StorageProvider, StoredObject } from '../../storage/storage-provider.js';
 import { newFileId } from '../file-id.js';
 import { FilesService } from '../files.service.js';
@@ -166,8 +166,15 @@ export class TusUploadsService {
   }
 
   private async hashObject(key: string): Promise<StoredObject> {
-    const digest = new Digest();
-    for await (const chunk of await this.storage.read(key)) digest.update(chunk as Buffer);
-    return digest.result();
+    const digest = new ParallelDigest();
+    try {
+      for await (const chunk of await this.storage.read(key)) {
+        const waiting = digest.update(chunk as Buffer);
+        if (waiting) await waiting;
+      }
+      return await digest.result();
+    } finally {
+      digest.dispose();
+    }
   }
 }

@@ -6,7 +6,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import { Digest } from '../digest-stream.js';
+import { ParallelDigest } from '../parallel-digest.js';
 import { assertStorageKey, isStorageKey } from '../storage-key.js';
 import { ByteRange, ListedObject, ListOptions, PartialWrite, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
 
@@ -61,12 +61,13 @@ export class LocalStorageProvider extends StorageProvider {
   async write(key: string, body: Readable, options: WriteOptions = {}): Promise<StoredObject> {
     const target = this.pathOf(key);
     const temp = join(this.root, 'tmp', `${randomUUID()}.part`);
-    const digest = new Digest(options.maxBytes, options.onBytes);
+    const digest = new ParallelDigest({ maxBytes: options.maxBytes, onBytes: options.onBytes });
     try {
-      await writeDurably(temp, body, digest);
+      const stored = await writeDurably(temp, body, digest);
       await this.publish(temp, target);
-      return digest.result();
+      return stored;
     } catch (error) {
+      digest.dispose();
       await rm(temp, { force: true });
       throw error;
     }
@@ -224,11 +225,12 @@ async function* entriesOf(path: string): AsyncGenerator<Dirent> {
  * Streams `body` into a new file through `digest`, then fsyncs it, so that a rename publishes only durable bytes.
  * A plain loop over one file handle rather than pipeline() into a WriteStream: the same system calls with far fewer
  * objects and events, which is most of what a small upload costs. One write stays in flight while the next chunk is
- * read and hashed, since hashing, not the disk, bounds a large upload. Leaving the loop early (an error, a client
+ * read; the hashes of a large body run in worker threads meanwhile (`ParallelDigest`), and the loop waits for them
+ * only when their ring is full. The digests are complete before the caller publishes the file. Leaving the loop early (an error, a client
  * abort, the size limit) destroys `body` as pipeline() would (a server request without its socket, so an error
  * response can still be sent); if the file cannot even be opened, `body` is left unread for the caller's error handling.
  */
-async function writeDurably(path: string, body: Readable, digest: Digest): Promise<void> {
+async function writeDurably(path: string, body: Readable, digest: ParallelDigest): Promise<StoredObject> {
   // The loop starts listening to `body` only once the file is open; an error before then must not go unheard (an
   // unheard 'error' ends the process). The loop still sees it: a stream remembers why it was destroyed.
   const meanwhile = () => {};
@@ -237,13 +239,15 @@ async function writeDurably(path: string, body: Readable, digest: Digest): Promi
   let writing: Promise<void> = Promise.resolve();
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      digest.update(chunk);
+      const hashing = digest.update(chunk);
       await writing;
       writing = writeAll(file, chunk);
       writing.catch(() => {}); // handled: its error surfaces at the next await
+      if (hashing) await hashing;
     }
     await writing;
-    await file.sync();
+    const [stored] = await Promise.all([digest.result(), file.sync()]);
+    return stored;
   } finally {
     await writing.catch(() => {}); // never close a file under a write
     await file.close();

@@ -127,7 +127,7 @@ export class S3StorageProvider extends StorageProvider {
     const upload = new MultipartUpload({ client: this.client, bucket: this.bucket, key, queueSize: QUEUE_SIZE, parts });
     try {
       await upload.upload(digest);
-      return digest.result();
+      return await digest.result();
     } catch (error) {
       digest.destroy();
       body.destroy();
