@@ -6,7 +6,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, SCENARIOS } from './lib/args.mjs';
-import { createFreshDatabase, embeddedDatabaseUrl, seedFileRows, serverVersion } from './lib/database.mjs';
+import { createFreshDatabase, embeddedDatabaseUrl, seedFileRows, serverVersion, withClient } from './lib/database.mjs';
 import { load, smallUploadRequest } from './lib/load.mjs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -311,7 +311,38 @@ const LISTING_QUERIES = [
   { path: '/files?filter=filename:~x&sort=uploadDate:-1&limit=50', target: 'p99 < 50 ms' },
   { path: '/files/count', target: '< 200 ms' },
   { path: '/files/count?filter=filename:~x', target: '< 200 ms' },
+  { path: '/api/files?limit=50', target: 'total exact or marked estimate' },
+  // A non-admin who owns none of the rows and holds a few grants: their cost must follow what they see, not the table.
+  { path: '/files?sort=uploadDate:-1&limit=50', caller: 'viewer', target: 'p99 < 50 ms' },
+  { path: '/files?filter=filename:~x&sort=uploadDate:-1&limit=50', caller: 'viewer', target: 'p99 < 50 ms' },
+  { path: '/files/count', caller: 'viewer', target: 'p99 < 200 ms' },
+  { path: '/api/files?limit=50', caller: 'viewer', target: 'p99 < 50 ms' },
 ];
+
+/** A viewer (role `viewer`) with a READ grant on `grants` of the seeded rows, and a token for them. */
+async function createViewer(service, adminHeaders, databaseUrl, grants) {
+  const password = `viewer-${Date.now()}-password`;
+  const created = await fetch(`${service.url}/api/users`, {
+    method: 'POST',
+    headers: { ...adminHeaders, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'bench-viewer', password, roles: ['viewer'] }),
+  });
+  if (created.status !== 201) throw new Error(`creating the viewer answered ${created.status}: ${await created.text()}`);
+  const { id } = await created.json();
+  await withClient(databaseUrl, (c) =>
+    c.query(`INSERT INTO file_grants (file_id, user_id, permission) SELECT 'seed' || g, $1, 'READ' FROM generate_series(1, $2::int) AS g`, [
+      id,
+      grants,
+    ]),
+  );
+  const res = await fetch(`${service.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'bench-viewer', password }),
+  });
+  if (res.status !== 200) throw new Error(`viewer login answered ${res.status}: ${await res.text()}`);
+  return { Authorization: `Bearer ${(await res.json()).token}` };
+}
 
 async function benchListing(service, token, databaseUrl) {
   const headers = { Authorization: `Bearer ${token}` };
@@ -329,10 +360,16 @@ async function benchListing(service, token, databaseUrl) {
   const started = Date.now();
   await seedFileRows(databaseUrl, options.rows);
   const seedSeconds = (Date.now() - started) / 1000;
+  const callers = { admin: headers };
+  if (queries.some((q) => q.caller === 'viewer')) callers.viewer = await createViewer(service, headers, databaseUrl, 20);
   const measured = [];
   for (const q of queries) {
-    const res = await fetch(service.url + q.path, { headers });
-    const sample = (await res.text()).slice(0, 160);
+    const callerHeaders = callers[q.caller ?? 'admin'];
+    const res = await fetch(service.url + q.path, { headers: callerHeaders });
+    const text = await res.text();
+    const sample = text.slice(0, 160);
+    // GET /api/files says in its body whether `total` is exact; GET /files/count in X-Count-Exact.
+    const totalExact = q.path.startsWith('/api/files') && res.status === 200 ? String(JSON.parse(text).totalExact) : undefined;
     log(`listing: ${q.path} -> ${res.status} ${sample}${sample.length === 160 ? '…' : ''}`);
     const runs = [];
     for (let round = 0; round < options.rounds; round++) {
@@ -341,7 +378,7 @@ async function benchListing(service, token, databaseUrl) {
           url: service.url + q.path,
           connections: 1,
           duration: options.duration,
-          headers,
+          headers: callerHeaders,
         }),
       );
       log(`listing: ${q.path}: p50 ${fmt(runs.at(-1).p50, 1)} ms, p99 ${fmt(runs.at(-1).p99, 1)} ms, ${runs.at(-1).errors} errors`);
@@ -349,7 +386,8 @@ async function benchListing(service, token, databaseUrl) {
     measured.push({
       ...q,
       status: res.status,
-      countExact: res.headers.get('x-count-exact') ?? undefined,
+      caller: q.caller ?? 'admin',
+      countExact: res.headers.get('x-count-exact') ?? totalExact,
       p50: summarize(runs.map((r) => r.p50)),
       p99: summarize(runs.map((r) => r.p99)),
       errors: runs.reduce((n, r) => n + r.errors, 0),

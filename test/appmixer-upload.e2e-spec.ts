@@ -261,26 +261,28 @@ describe('Appmixer Files API: uploads (POST /files)', () => {
     expect(done.body).toMatchObject({ length: 9, md5: md5('aaadddeee') });
   });
 
-  it("someone else's upload id is never joined (404), and their upload is untouched", async () => {
+  it("upload ids are per user: the same id is someone else's own upload, never joined, and theirs is untouched", async () => {
     const uploadId = `private${Date.now()}`;
     const mine = await postFile(t, editor.token, 'mine-', {
       'uploader-file-id': uploadId,
       'uploader-chunks-total': 2,
       'uploader-chunk-number': 0,
     }).expect(200);
-    const intruder = await postFile(t, other.token, 'evil!', {
+    const theirs = await postFile(t, other.token, 'evil!', {
       'uploader-file-id': uploadId,
       'uploader-chunks-total': 2,
       'uploader-chunk-number': 1,
-    }).expect(404);
-    expect(intruder.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    }).expect(200);
+    expect(bodyOf<AppmixerFile>(theirs)).toMatchObject({ md5: null, metadata: { userId: other.id } });
+    expect(bodyOf<AppmixerFile>(theirs).fileId).not.toBe(bodyOf<AppmixerFile>(mine).fileId);
     // Nor by the server-made file id of an Appmixer-style upload.
     const appmixer = await postFile(t, editor.token, 'one', { 'uploader-chunks-total': 2, 'uploader-chunk-number': 1 }).expect(200);
-    await postFile(t, other.token, 'two', {
+    const squat = await postFile(t, other.token, 'two', {
       'uploader-file-id': bodyOf<AppmixerFile>(appmixer).fileId,
       'uploader-chunks-total': 2,
       'uploader-chunk-number': 2,
-    }).expect(404);
+    }).expect(200);
+    expect(bodyOf<AppmixerFile>(squat).fileId).not.toBe(bodyOf<AppmixerFile>(appmixer).fileId);
 
     const done = await postFile(t, editor.token, 'done', {
       'uploader-file-id': uploadId,

@@ -126,7 +126,7 @@ function listingRows(listing) {
   if (listing.pending) return [`| Listing over ${fmt(listing.rows)} rows | pending: ${listing.pending} | | | | |`];
   return listing.queries.map(
     (q) =>
-      `| \`${q.path}\` over ${fmt(listing.rows)} rows: p50 / p99 (ms)${countKind(q)} | ${fmt(q.p50.median, 1)} / ${fmtRange(q.p99, 1)} | | | | ${q.target} |`,
+      `| \`${q.path}\`${q.caller === 'viewer' ? ' as a viewer (owns none, 20 grants)' : ''} over ${fmt(listing.rows)} rows: p50 / p99 (ms)${countKind(q)} | ${fmt(q.p50.median, 1)} / ${fmtRange(q.p99, 1)} | | | | ${q.target} |`,
   );
 }
 

@@ -61,8 +61,11 @@ export abstract class AppConfig {
   abstract readonly console: { dir: string };
   /** Set when JWT_JWKS_URI is: RS256/ES256 tokens of that identity provider are accepted besides our own. */
   abstract readonly identityProvider?: IdentityProviderSettings;
-  /** `expirySeconds`: how long an unfinished chunked upload survives its last chunk. */
-  abstract readonly uploads: { maxBytes: number; expirySeconds: number };
+  /**
+   * `expirySeconds`: how long an unfinished chunked upload survives its last chunk; `sessionsPerUser`: how many
+   * unfinished chunked uploads one user may have open.
+   */
+  abstract readonly uploads: { maxBytes: number; expirySeconds: number; sessionsPerUser: number };
   /** Resumable uploads at /api/uploads: `lockPoolSize` PostgreSQL connections hold their locks (one per request in flight). */
   abstract readonly tus: { lockPoolSize: number };
   /**

@@ -147,6 +147,13 @@ export class EnvironmentVariables {
   @Max(30 * 86400)
   UPLOAD_EXPIRY_SECONDS?: number;
 
+  /** Unfinished chunked uploads (/files) one user may have open at once; one more is a 429. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  UPLOAD_SESSIONS_PER_USER?: number;
+
   /** PostgreSQL connections per instance that hold tus upload locks: one per tus request in progress. */
   @IsOptional()
   @Transform(toInt)

@@ -52,7 +52,11 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
           jwksCooldownSeconds: env.JWT_JWKS_COOLDOWN_SECONDS ?? 30,
         }
       : undefined,
-    uploads: { maxBytes: env.MAX_UPLOAD_BYTES ?? 10 * 1024 ** 3, expirySeconds: env.UPLOAD_EXPIRY_SECONDS ?? 86400 },
+    uploads: {
+      maxBytes: env.MAX_UPLOAD_BYTES ?? 10 * 1024 ** 3,
+      expirySeconds: env.UPLOAD_EXPIRY_SECONDS ?? 86400,
+      sessionsPerUser: env.UPLOAD_SESSIONS_PER_USER ?? 100,
+    },
     orphans: { minAgeSeconds: env.ORPHAN_MIN_AGE_SECONDS ?? 3600, sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS ?? 900 },
     quotas: { bytesPerUser: env.QUOTA_BYTES_PER_USER, filesPerUser: env.QUOTA_FILES_PER_USER },
     downloads: { cacheControl: env.CACHE_CONTROL?.trim() || 'private' },

@@ -35,6 +35,12 @@ function socketFolderFor(clusterDir: string, port: number): string | undefined {
   return usable ? clusterDir : undefined;
 }
 
+/** Whether `pid` is a PostgreSQL server process (its command line, where /proc tells; assumed so where it cannot). */
+async function isPostgres(pid: number): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined ? process.platform !== 'linux' : /postgres/.test(cmdline);
+}
+
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -117,7 +123,8 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
   private async stopOrphan(clusterDir: string): Promise<void> {
     const pidFile = join(clusterDir, 'postmaster.pid');
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
-    if (!pid || !isProcessAlive(pid)) return;
+    // Only a postgres of ours: in another PID namespace (a container sharing DATA_DIR) the pid is someone else's.
+    if (!pid || !isProcessAlive(pid) || !(await isPostgres(pid))) return;
     this.logger.warn(`Stopping an orphaned embedded PostgreSQL (pid ${pid}) left by an earlier run`);
     process.kill(pid, 'SIGINT'); // fast shutdown
     if (!(await waitForExit(pid, 15_000))) {

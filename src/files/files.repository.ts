@@ -127,16 +127,19 @@ export class FilesRepository {
     return files.map((f) => createdAt.get(f.id)!);
   }
 
-  /** Deletes the row, with its file.deleted event when webhooks are on; false when it was already gone (a concurrent delete). */
-  async delete(file: FileMeta): Promise<boolean> {
+  /**
+   * Deletes the row with this file's id and storage key, with its file.deleted event when webhooks are on; false when
+   * it is gone or was replaced (a concurrent delete).
+   */
+  async deleteExactly(file: FileMeta): Promise<boolean> {
     if (!this.outbox.enabled) {
-      const result = await this.files.delete({ id: file.id });
+      const result = await this.files.delete({ id: file.id, storageKey: file.storageKey });
       return (result.affected ?? 0) > 0;
     }
-    const outbox = this.outbox.cte([this.outbox.event(WebhookEventType.FileDeleted, file)], 'deleted', 'id', 2);
+    const outbox = this.outbox.cte([this.outbox.event(WebhookEventType.FileDeleted, file)], 'deleted', 'id', 3);
     const rows = await this.files.query<{ n: number }[]>(
-      `WITH deleted AS (DELETE FROM file_meta WHERE id = $1 RETURNING id), ${outbox.sql} SELECT count(*)::int AS n FROM deleted`,
-      [file.id, ...outbox.params],
+      `WITH deleted AS (DELETE FROM file_meta WHERE id = $1 AND storage_key = $2 RETURNING id), ${outbox.sql} SELECT count(*)::int AS n FROM deleted`,
+      [file.id, file.storageKey, ...outbox.params],
     );
     return rows[0].n > 0;
   }

@@ -183,7 +183,18 @@ export class FilesService {
 
   /** Opens the file's bytes (or one range of them) for a caller who may read it. */
   async openContent(file: FileMeta, range?: ByteRange): Promise<Readable> {
-    return this.storage.read(file.storageKey, range);
+    try {
+      return await this.storage.read(file.storageKey, range);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === ErrorCode.NotFound)) throw error;
+      // The row promises bytes that are gone: an operator's problem (a restore, a bucket emptied). The key is for the
+      // log only; the caller learns nothing about where objects live.
+      this.logger.error(
+        { fileId: file.id, storageKey: file.storageKey },
+        `File ${file.id} has no object at storage key ${file.storageKey}`,
+      );
+      throw new DomainError(ErrorCode.StorageInconsistent, `The content of file '${file.id}' is missing from storage.`);
+    }
   }
 
   /** Counts a download's bytes in the metrics as they stream; call once the content is piped to the response. */
@@ -201,7 +212,8 @@ export class FilesService {
     if (!(await this.canWrite(principal, file))) {
       throw forbidden(`You do not have WRITE permission on file '${id}'.`);
     }
-    if (!(await this.files.delete(file))) throw fileNotFound(id);
+    // By id AND storage key: a row replaced since the check above (same id, other bytes) is not the one checked.
+    if (!(await this.files.deleteExactly(file))) throw fileNotFound(id);
     await this.storage
       .delete(file.storageKey)
       .catch((e) => this.logger.error(`Deleted file ${id} but not its object ${file.storageKey}: ${e}`));

@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeFilename, isFormContentType, normalizeContentType, parseContentLength } from './upload-headers.js';
+import {
+  decodeFilename,
+  isFormContentType,
+  normalizeContentType,
+  parseContentLength,
+  sanitizeFilename,
+  uploadFilename,
+} from './upload-headers.js';
 
 describe('upload headers', () => {
   it.each([
@@ -38,16 +45,19 @@ describe('upload headers', () => {
     expect(decodeFilename(header)).toBe(expected);
   });
 
-  it('caps very long filenames', () => {
-    expect(decodeFilename('a'.repeat(5000))).toHaveLength(1024);
+  it('refuses filenames longer than 255 characters, counting characters rather than bytes', () => {
+    expect(decodeFilename('a'.repeat(255))).toHaveLength(255);
+    expect(() => decodeFilename('a'.repeat(256))).toThrow(/256 characters/);
+    expect(decodeFilename(encodeURIComponent('\u{1f600}'.repeat(255)))).toBe('\u{1f600}'.repeat(255));
+    expect(() => uploadFilename('\u4e00'.repeat(256))).toThrow(/at most 255/);
   });
 
-  it('caps filenames at 2,048 bytes of UTF-8 too, cutting between whole characters', () => {
-    const cjk = decodeFilename(encodeURIComponent('\u4e00'.repeat(1024)));
-    expect(cjk).toBe('\u4e00'.repeat(682));
-    const emoji = decodeFilename(encodeURIComponent('\u{1f600}'.repeat(600)));
-    expect(emoji).toBe('\u{1f600}'.repeat(512));
-    expect(Buffer.byteLength(decodeFilename('\u00e9'.repeat(1024)))).toBe(2048);
+  it('cuts a long stored name to 255 whole characters for display', () => {
+    expect(sanitizeFilename('\u{1f600}'.repeat(300))).toBe('\u{1f600}'.repeat(255));
+  });
+
+  it.each(['*/*', 'image/*', '*/*; q=0.8'])('stores the wildcard Content-Type %p as application/octet-stream', (header) => {
+    expect(normalizeContentType(header)).toBe('application/octet-stream');
   });
 
   it('parses Content-Length strictly', () => {

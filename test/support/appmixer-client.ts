@@ -15,11 +15,11 @@ export function postFile(
   return req.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), filename);
 }
 
-/** Rows of the upload state tables (to prove what was kept or removed). */
+/** Rows of the upload state tables (to prove what was kept or removed); a completed upload's session is not counted. */
 export async function uploadRows(t: TestApp): Promise<{ sessions: number; chunks: number }> {
   const db = t.app.get(DataSource);
   const [[sessions], [chunks]] = await Promise.all([
-    db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM upload_sessions'),
+    db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM upload_sessions WHERE state <> 'complete'`),
     db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM upload_chunks'),
   ]);
   return { sessions: sessions.n, chunks: chunks.n };

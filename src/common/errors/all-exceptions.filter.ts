@@ -19,10 +19,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
     this.metrics.countError(error.code);
+    // A client that hung up mid-body is no fault here (toApiError tells its reset from a database's).
+    if (error.code === ErrorCode.UploadAborted) {
+      this.logger.warn({ code: error.code, path: req.originalUrl }, `${req.method} ${req.originalUrl}: the client aborted the upload`);
+    }
     // A 507 for a quota is the caller's limit, not a fault here: the quota service logs the refusal.
     if (error.status >= 500 && error.code !== ErrorCode.QuotaExceeded) {
       // A refusal of ours with Retry-After (busy, a dependency away) says all in one line; anything else logs its stack.
-      const expected = exception instanceof DomainError && error.status === 503;
+      const expected = exception instanceof DomainError && (error.status === 503 || error.code === ErrorCode.StorageInconsistent);
       this.logger.error(
         expected ? { code: error.code, path: req.originalUrl } : { err: error.cause ?? exception, path: req.originalUrl },
         `${req.method} ${req.originalUrl} failed: ${error.code}`,

@@ -26,6 +26,8 @@ export enum ErrorCode {
   IdentityProviderUnavailable = 'IDENTITY_PROVIDER_UNAVAILABLE',
   ServiceBusy = 'SERVICE_BUSY',
   RateLimitStoreUnavailable = 'RATE_LIMIT_STORE_UNAVAILABLE',
+  /** A file row whose bytes are not in storage: ours to fix, never the caller's. */
+  StorageInconsistent = 'STORAGE_INCONSISTENT',
   Internal = 'INTERNAL',
 }
 
@@ -56,5 +58,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.IdentityProviderUnavailable]: 503,
   [ErrorCode.ServiceBusy]: 503,
   [ErrorCode.RateLimitStoreUnavailable]: 503,
+  [ErrorCode.StorageInconsistent]: 500,
   [ErrorCode.Internal]: 500,
 };

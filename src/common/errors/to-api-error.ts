@@ -39,6 +39,12 @@ function isDatabaseUnavailable(error: { code?: unknown; message?: unknown; drive
   return NETWORK_ERRNOS.has(code) || /^(08|57P|53)/.test(code) || (typeof error.message === 'string' && POOL_MESSAGES.test(error.message));
 }
 
+/** The error an IncomingMessage is destroyed with when its client aborts (`aborted`, ECONNRESET). */
+export function isClientAbort(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'ECONNRESET' && e.message === 'aborted';
+}
+
 function fromHttpException(error: HttpException): ApiError {
   const status = error.getStatus();
   const body = error.getResponse();
@@ -67,6 +73,10 @@ export function toApiError(error: unknown): ApiError {
   if (e?.expose === true && status >= 400 && status < 500) {
     const message = e.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : String(e.message);
     return { status, code: CODE_FOR_STATUS[status] ?? ErrorCode.ValidationFailed, message, headers: {} };
+  }
+  // Node's own error on a request body the client stopped sending: an ECONNRESET, but of the client's socket.
+  if (isClientAbort(error)) {
+    return { status: 400, code: ErrorCode.UploadAborted, message: 'The client went away before the upload finished.', headers: {} };
   }
   if (e && isDatabaseUnavailable(e)) {
     return {

@@ -26,6 +26,7 @@ const WHEN: Record<number, string> = {
   415: 'This media type is not accepted here',
   416: 'The requested range lies outside the file',
   429: 'Too many requests, or too many failed logins: wait Retry-After seconds',
+  500: "STORAGE_INCONSISTENT: the file's bytes are missing from storage (an operator's problem, logged), or a bug",
   503: 'The database or storage is unavailable, or the service is too busy; retry after Retry-After',
   507: "The storage is full (STORAGE_FULL), or the upload would pass the caller's quota (QUOTA_EXCEEDED)",
 };

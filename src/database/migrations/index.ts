@@ -5,6 +5,7 @@ import { FilenameStatistics1764000000400 } from './1764000000400-FilenameStatist
 import { IdentityHardening1765100000000 } from './1765100000000-IdentityHardening.js';
 import { QuotasAndSweeper1765400000000 } from './1765400000000-QuotasAndSweeper.js';
 import { TusUploads1765600000000 } from './1765600000000-TusUploads.js';
+import { UploadSessionsPerUser1766100000000 } from './1766100000000-UploadSessionsPerUser.js';
 import { AuditAndWebhooks1766300000000 } from './1766300000000-AuditAndWebhooks.js';
 import { Sessions1766400000000 } from './1766400000000-Sessions.js';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   IdentityHardening1765100000000,
   QuotasAndSweeper1765400000000,
   TusUploads1765600000000,
+  UploadSessionsPerUser1766100000000,
   AuditAndWebhooks1766300000000,
   Sessions1766400000000,
 ];

@@ -56,7 +56,9 @@ function fakeRepository(matching: number, tableRows: number, inSample?: number) 
 }
 
 describe('FileListingService.countForPaging', () => {
-  const alice = new Principal('0b3c7a52-6c4a-4f5e-9a1e-3f0c2d9b8e71', 'alice', ['editor']);
+  // An admin: the sample comes first (their visible set is the table).
+  const alice = new Principal('0b3c7a52-6c4a-4f5e-9a1e-3f0c2d9b8e71', 'alice', ['admin']);
+  const bob = new Principal('5d1f7e2a-0c3b-4a9e-8f61-2b7d4c9e0a13', 'bob', ['editor']);
   const filters: FilterCondition[] = [{ field: 'filename', op: 'contains', value: 'x' }];
 
   it('counts exactly on a table small enough to count quickly, however many match', async () => {
@@ -90,5 +92,17 @@ describe('FileListingService.countForPaging', () => {
   it('never estimates fewer than the bounded count found, even when the sample misses them all', async () => {
     const { service } = fakeRepository(5_000, 1_000_000, 0);
     expect(await service.countForPaging(alice, filters)).toEqual({ count: EXACT_COUNT_LIMIT + 1, exact: false });
+  });
+
+  it("counts a non-admin's files with a bounded count first: it reads only what they can see", async () => {
+    const { service, calls } = fakeRepository(3, 50_000_000);
+    expect(await service.countForPaging(bob, filters)).toEqual({ count: 3, exact: true });
+    expect(calls).toEqual([`countUpTo ${EXACT_COUNT_LIMIT + 1}`]);
+  });
+
+  it('estimates a non-admin count over EXACT_COUNT_LIMIT from the sample, never below what was proved', async () => {
+    const { service, calls } = fakeRepository(5_000, 1_000_000);
+    expect(await service.countForPaging(bob, filters)).toEqual({ count: 5_000, exact: false });
+    expect(calls).toEqual([`countUpTo ${EXACT_COUNT_LIMIT + 1}`, 'estimatedTableRows', 'countInSample']);
   });
 });

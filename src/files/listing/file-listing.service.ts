@@ -36,14 +36,21 @@ export class FileListingService {
   /**
    * The count for paging (GET /files/count): exact up to EXACT_COUNT_LIMIT, and on a table small enough to count
    * quickly; otherwise estimated from a page sample, so that its cost stops growing with the table. The sample comes
-   * first: when it alone holds more than EXACT_COUNT_LIMIT matches (real rows, so a proof), it is the only query.
+   * first for admins: when it alone holds more than EXACT_COUNT_LIMIT matches (real rows, so a proof), it is the only
+   * query. Also the `total` of the native listing.
    */
   async countForPaging(principal: Principal, filters: readonly FilterCondition[]): Promise<FileCount> {
+    // A non-admin's bounded count reads only what they can see (see applyVisibility): try it before any sample.
+    let seen: number | undefined;
+    if (!principal.isAdmin) {
+      seen = await this.listing.countUpTo(principal, filters, EXACT_COUNT_LIMIT + 1);
+      if (seen <= EXACT_COUNT_LIMIT) return { count: seen, exact: true };
+    }
     const percent = samplePercent(await this.listing.estimatedTableRows());
     if (percent === undefined) return { count: await this.listing.count(principal, filters), exact: true };
     const inSample = await this.listing.countInSample(principal, filters, percent);
     if (inSample > EXACT_COUNT_LIMIT) return { count: estimateFromSample(inSample, percent, inSample), exact: false };
-    const seen = await this.listing.countUpTo(principal, filters, EXACT_COUNT_LIMIT + 1);
+    seen ??= await this.listing.countUpTo(principal, filters, EXACT_COUNT_LIMIT + 1);
     if (seen <= EXACT_COUNT_LIMIT) return { count: seen, exact: true };
     return { count: estimateFromSample(inSample, percent, seen), exact: false };
   }

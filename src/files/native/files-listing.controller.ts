@@ -4,6 +4,7 @@ import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.
 import { Permission } from '../../auth/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
+import { EXACT_COUNT_LIMIT } from '../listing/file-count.js';
 import { FileListingService } from '../listing/file-listing.service.js';
 import { NATIVE_FIELD_NAMES } from '../listing/list-fields.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../listing/list-query.js';
@@ -13,7 +14,12 @@ import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
 
 export class FilePageDto {
   @ApiProperty({ type: [MolgenisFileDto] }) items: MolgenisFileDto[];
-  @ApiProperty({ example: 1234, description: 'How many files match the filter in all (for paging)' }) total: number;
+  @ApiProperty({ example: 1234, description: 'How many files match the filter in all (for paging); see totalExact' }) total: number;
+  @ApiProperty({
+    example: true,
+    description: `false when \`total\` is an estimate (only ever above ${EXACT_COUNT_LIMIT.toLocaleString('en-US')}, on a large table); see docs/native-api.md`,
+  })
+  totalExact: boolean;
   @ApiProperty({ example: DEFAULT_LIST_LIMIT }) limit: number;
   @ApiProperty({ example: 0 }) offset: number;
 }
@@ -55,10 +61,14 @@ export class FilesListingController {
   @ApiErrors(400, 401, 403)
   async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<FilePageDto> {
     const listQuery = parseListQuery(query, NATIVE_FIELD_NAMES);
-    const [files, total] = await Promise.all([this.listing.list(principal, listQuery), this.listing.count(principal, listQuery.filters)]);
+    const [files, total] = await Promise.all([
+      this.listing.list(principal, listQuery),
+      this.listing.countForPaging(principal, listQuery.filters),
+    ]);
     return {
       items: files.map((file) => ({ ...toMolgenisFile(file), shared: isSharedWith(principal, file) })),
-      total,
+      total: total.count,
+      totalExact: total.exact,
       limit: listQuery.limit,
       offset: listQuery.offset,
     };

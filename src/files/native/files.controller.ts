@@ -92,7 +92,7 @@ export class FilesController {
   @ApiDownload()
   @ApiProduces('application/json', 'application/octet-stream')
   @ApiOkResponse({ type: MolgenisFileDto, description: 'Metadata JSON; with alt=media, the bytes with the stored Content-Type' })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 500)
   @ApiParam({ name: 'id', type: String })
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
     // Read from req, not through @Param/@Query/@CurrentPrincipal parameters (the @Api* decorators document them):

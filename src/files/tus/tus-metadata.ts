@@ -1,10 +1,10 @@
 import { Metadata } from '@tus/server';
-import { DEFAULT_FILENAME, normalizeContentType, sanitizeFilename } from '../upload-headers.js';
+import { DEFAULT_FILENAME, normalizeContentType, uploadFilename } from '../upload-headers.js';
 
 /**
  * The file's name and type from Upload-Metadata (base64 values, decoded by tus' parser): `filename`, and `filetype`
  * (tus-js-client, Uppy) or `contentType`, judged as every other upload's are. Undefined when the header is not valid
- * tus metadata: tus itself then answers 400.
+ * tus metadata: tus itself then answers 400. A filename over MAX_FILENAME_CHARACTERS throws a 400 of ours.
  */
 export function describeUpload(header: string | undefined): { filename: string; contentType: string } | undefined {
   let metadata: Record<string, string | null>;
@@ -14,7 +14,7 @@ export function describeUpload(header: string | undefined): { filename: string; 
     return undefined;
   }
   return {
-    filename: sanitizeFilename(metadata.filename ?? DEFAULT_FILENAME),
+    filename: uploadFilename(metadata.filename ?? DEFAULT_FILENAME),
     contentType: normalizeContentType(metadata.filetype ?? metadata.contentType ?? undefined),
   };
 }

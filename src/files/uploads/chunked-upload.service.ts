@@ -63,20 +63,21 @@ export class ChunkedUploadService {
     if (input.uploadId !== undefined && !isValidFileId(input.uploadId)) {
       throw badRequest(`uploader-file-id must be 1-128 of A-Z a-z 0-9 . _ - (starting with a letter or digit).`);
     }
-    let session = input.uploadId === undefined ? null : await this.sessions.findByUploadId(input.uploadId);
-    if (session && session.ownerId !== principal.userId) {
-      // Another user's upload is never joined, and not even confirmed to exist.
-      throw new DomainError(ErrorCode.NotFound, `There is no upload '${input.uploadId}' of yours.`);
+    // Upload ids are per user: another user's upload under the same id is never found, so never joined or confirmed.
+    let session = input.uploadId === undefined ? null : await this.sessions.findByUploadId(principal.userId, input.uploadId);
+    if (session?.state === 'complete') return this.alreadyComplete(principal, session, input.body);
+    if (!session && (input.chunksTotal ?? 1) === 1) {
+      const file = input.uploadId === undefined ? await this.uploadWhole(principal, input) : await this.uploadWholeOnce(principal, input);
+      return { kind: 'file', file };
     }
-    if (!session && (input.chunksTotal ?? 1) === 1) return { kind: 'file', file: await this.uploadWhole(principal, input) };
 
     if (session && input.chunksTotal !== undefined && input.chunksTotal !== session.chunksTotal) {
       throw badRequest(`This upload has ${session.chunksTotal} chunks; uploader-chunks-total cannot change to ${input.chunksTotal}.`);
     }
     const total = session?.chunksTotal ?? input.chunksTotal!;
     const number = this.checkNumber(input.chunkNumber, total, session?.numberingBase ?? null);
-    if (!session) session = await this.start(principal, input, total);
-    if (session.ownerId !== principal.userId) throw new DomainError(ErrorCode.NotFound, `There is no upload '${input.uploadId}' of yours.`);
+    session ??= await this.start(principal, input, total);
+    if (session.state === 'complete') return this.alreadyComplete(principal, session, input.body);
     return this.storeChunk(principal, session, number, input.body);
   }
 
@@ -93,10 +94,59 @@ export class ChunkedUploadService {
 
   /** A single-part upload: the part is the whole file. */
   private uploadWhole(principal: Principal, input: ChunkInput): Promise<FileMeta> {
+    this.checkWholeNumber(input);
+    return this.files.upload(principal, { body: input.body, filename: input.filename, contentType: input.contentType });
+  }
+
+  /**
+   * A single-part upload under an `uploader-file-id`: a session of one part, claimed at once, records which file the
+   * id made, so that the part resent (a client retrying after a lost answer) returns that file instead of a second.
+   */
+  private async uploadWholeOnce(principal: Principal, input: ChunkInput): Promise<FileMeta> {
+    this.checkWholeNumber(input);
+    const session = await this.start(principal, input, 1);
+    if (session.state === 'complete') return this.fileOf(principal, session, input.body);
+    const key = newStorageKey();
+    const claimed =
+      session.state === 'open' && session.chunksTotal === 1 ? await this.sessions.claim(session.id, key, this.expirySeconds) : null;
+    if (!claimed) {
+      throw new DomainError(ErrorCode.Conflict, `Upload '${session.uploadId}' is already in progress; wait for its answer, or retry.`);
+    }
+    try {
+      const allowance = await beforeReading(input.body, this.quotas.assertCanStore(principal, {}));
+      const stored = await this.files.storeClientBytes(key, input.body, allowance.cap(this.files.maxUploadBytes)).catch((error) => {
+        throw allowance.translate(error);
+      });
+      const file = await this.files.commitStored(principal, {
+        id: claimed.fileId,
+        filename: claimed.filename,
+        contentType: claimed.contentType,
+        storageKey: key,
+        stored,
+      });
+      await this.sessions.complete(claimed.id, this.expirySeconds);
+      return file;
+    } catch (error) {
+      // Nothing was made: the id is free for the retry.
+      await this.removeObjects([key, ...(await this.sessions.delete(claimed.id))]);
+      throw error;
+    }
+  }
+
+  private checkWholeNumber(input: ChunkInput): void {
     if (input.chunkNumber !== undefined && input.chunkNumber > 1) {
       throw badRequest(`A one-chunk upload has chunk 0 or 1, not ${input.chunkNumber}.`);
     }
-    return this.files.upload(principal, { body: input.body, filename: input.filename, contentType: input.contentType });
+  }
+
+  /** A part of an upload that already made its file: the file again (the part's bytes are not needed). */
+  private async alreadyComplete(principal: Principal, session: UploadSession, body: Readable): Promise<UploadOutcome> {
+    return { kind: 'file', file: await this.fileOf(principal, session, body) };
+  }
+
+  private fileOf(principal: Principal, session: UploadSession, body: Readable): Promise<FileMeta> {
+    body.resume();
+    return this.files.get(principal, session.fileId);
   }
 
   /** Chunk numbers are 0-based once chunk 0 arrived, 1-based once chunk `total` did; both in one upload is 400. */
@@ -112,19 +162,30 @@ export class ChunkedUploadService {
     // Appmixer clients send no id with their first chunk: the file id the server makes is the upload id too.
     const fileId = newFileId();
     const uploadId = input.uploadId ?? fileId;
-    if (input.uploadId !== undefined && (await this.sessions.fileExists(uploadId))) {
+    if (input.uploadId !== undefined && (await this.sessions.fileOwnedBy(uploadId, principal.userId))) {
       throw new DomainError(ErrorCode.Conflict, `File '${uploadId}' is already complete; start a new upload without uploader-file-id.`);
     }
-    return this.sessions.create({
-      ownerId: principal.userId,
-      uploadId,
-      fileId,
-      filename: input.filename,
-      contentType: input.contentType,
-      chunksTotal: total,
-      chunkSize: input.chunkSize ?? null,
-      expirySeconds: this.expirySeconds,
-    });
+    const limit = this.config.uploads.sessionsPerUser;
+    const session = await this.sessions.create(
+      {
+        ownerId: principal.userId,
+        uploadId,
+        fileId,
+        filename: input.filename,
+        contentType: input.contentType,
+        chunksTotal: total,
+        chunkSize: input.chunkSize ?? null,
+        expirySeconds: this.expirySeconds,
+      },
+      limit,
+    );
+    if (session === 'over-limit') {
+      throw new DomainError(
+        ErrorCode.TooManyRequests,
+        `You have ${limit} unfinished uploads open, the most allowed (UPLOAD_SESSIONS_PER_USER); finish one, or let one expire.`,
+      );
+    }
+    return session;
   }
 
   private async storeChunk(principal: Principal, session: UploadSession, number: number, body: Readable): Promise<UploadOutcome> {
@@ -163,13 +224,17 @@ export class ChunkedUploadService {
     }
   }
 
-  /** Streams every chunk, in order, into one object; commits the file; then drops the chunks and the session. */
+  /**
+   * Streams every chunk, in order, into one object; commits the file; then drops the chunks. The session stays,
+   * complete, so that a resent chunk finds this file; a failed assembly drops it with everything it held.
+   */
   private async assemble(principal: Principal, session: UploadSession): Promise<FileMeta> {
     const chunks = await this.sessions.chunksOf(session.id);
     const key = session.assembledKey!;
+    let file: FileMeta;
     try {
       const stored = await this.storage.write(key, Readable.from(this.concatenate(chunks)), { maxBytes: this.files.maxUploadBytes });
-      return await this.files.commitStored(principal, {
+      file = await this.files.commitStored(principal, {
         id: session.fileId,
         filename: session.filename,
         contentType: session.contentType,
@@ -178,11 +243,11 @@ export class ChunkedUploadService {
       });
     } catch (error) {
       // An upload that cannot be assembled (too large, storage failure) is abandoned whole: nothing may linger.
-      await this.removeObjects([key]);
+      await this.removeObjects([key, ...(await this.sessions.delete(session.id))]);
       throw error;
-    } finally {
-      await this.removeObjects(await this.sessions.delete(session.id));
     }
+    await this.removeObjects(await this.sessions.complete(session.id, this.expirySeconds));
+    return file;
   }
 
   private async *concatenate(chunks: UploadChunk[]): AsyncGenerator<Buffer> {

@@ -1,8 +1,8 @@
-/** An unfinished chunked upload, as stored in upload_sessions. */
+/** A chunked upload, as stored in upload_sessions: unfinished, or (until it expires) complete. */
 export interface UploadSession {
   id: string;
   ownerId: string;
-  /** The id the client sends in `uploader-file-id`: its own (huge-uploader) or the server-made file id. */
+  /** The id the client sends in `uploader-file-id`: its own (huge-uploader) or the server-made file id; per owner. */
   uploadId: string;
   /** The id the file will have once complete. */
   fileId: string;
@@ -12,7 +12,8 @@ export interface UploadSession {
   /** 0 once chunk 0 arrived, 1 once chunk `chunksTotal` arrived, null while it cannot be told yet. */
   numberingBase: 0 | 1 | null;
   chunkSize: number | null;
-  state: 'open' | 'assembling';
+  /** 'complete': the file `fileId` was made; the row stays until it expires, so a resent part finds that file. */
+  state: 'open' | 'assembling' | 'complete';
   /** Set when the session is claimed for assembly: where the whole file is being written. */
   assembledKey: string | null;
   createdAt: Date;

@@ -12,7 +12,7 @@ interface SessionRow {
   chunks_total: number;
   numbering_base: number | null;
   chunk_size: string | null;
-  state: 'open' | 'assembling';
+  state: 'open' | 'assembling' | 'complete';
   assembled_key: string | null;
   created_at: Date;
   expires_at: Date;
@@ -43,22 +43,31 @@ const toSession = (row: SessionRow): UploadSession => ({
 export class UploadSessionsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async findByUploadId(uploadId: string): Promise<UploadSession | null> {
-    const rows: SessionRow[] = await this.db.query(`SELECT * FROM upload_sessions WHERE upload_id = $1`, [uploadId]);
+  /** The owner's upload with this id: ids are per user, another user's upload of the same id is not this one. */
+  async findByUploadId(ownerId: string, uploadId: string): Promise<UploadSession | null> {
+    const rows: SessionRow[] = await this.db.query(`SELECT * FROM upload_sessions WHERE owner_id = $1 AND upload_id = $2`, [
+      ownerId,
+      uploadId,
+    ]);
     return rows[0] ? toSession(rows[0]) : null;
   }
 
-  async fileExists(fileId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM file_meta WHERE id = $1`, [fileId]);
+  async fileOwnedBy(fileId: string, ownerId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM file_meta WHERE id = $1 AND owner_id = $2`, [fileId, ownerId]);
     return rows.length > 0;
   }
 
-  /** Creates the session, or returns the one a concurrent request created a moment earlier under the same id. */
-  async create(input: NewUploadSession): Promise<UploadSession> {
+  /**
+   * Creates the session, or returns the one a concurrent request created a moment earlier under the same id.
+   * 'over-limit' when the owner already has `maxOpen` unfinished, unexpired sessions. The count and the insert are
+   * one statement; two racing requests can still both see room, so the limit can be passed by the few in flight.
+   */
+  async create(input: NewUploadSession, maxOpen: number): Promise<UploadSession | 'over-limit'> {
     const rows: SessionRow[] = await this.db.query(
       `INSERT INTO upload_sessions (owner_id, upload_id, file_id, filename, content_type, chunks_total, chunk_size, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
-       ON CONFLICT (upload_id) DO NOTHING RETURNING *`,
+       SELECT $1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8)
+       WHERE (SELECT count(*) FROM upload_sessions WHERE owner_id = $1 AND state <> 'complete' AND expires_at > now()) < $9
+       ON CONFLICT (owner_id, upload_id) DO NOTHING RETURNING *`,
       [
         input.ownerId,
         input.uploadId,
@@ -68,12 +77,35 @@ export class UploadSessionsRepository {
         input.chunksTotal,
         input.chunkSize,
         input.expirySeconds,
+        maxOpen,
       ],
     );
     if (rows[0]) return toSession(rows[0]);
-    const existing = await this.findByUploadId(input.uploadId);
-    if (!existing) throw new Error(`Upload session ${input.uploadId} vanished while being created`);
-    return existing;
+    return (await this.findByUploadId(input.ownerId, input.uploadId)) ?? 'over-limit';
+  }
+
+  /** Claims an open session for assembly (a one-part upload claims at once); null when another request has it. */
+  async claim(sessionId: string, assembledKey: string, expirySeconds: number): Promise<UploadSession | null> {
+    const rows: SessionRow[] = await this.db.query(
+      `WITH u AS (UPDATE upload_sessions SET state = 'assembling', assembled_key = $2, expires_at = now() + make_interval(secs => $3)
+       WHERE id = $1 AND state = 'open' RETURNING *) SELECT * FROM u`,
+      [sessionId, assembledKey, expirySeconds],
+    );
+    return rows[0] ? toSession(rows[0]) : null;
+  }
+
+  /**
+   * Marks the session complete (its file is committed) until `expirySeconds` from now, and drops its chunk rows;
+   * returns the chunks' storage keys (for the caller to remove).
+   */
+  async complete(sessionId: string, expirySeconds: number): Promise<string[]> {
+    const rows: { storage_key: string }[] = await this.db.query(
+      `WITH s AS (UPDATE upload_sessions SET state = 'complete', expires_at = now() + make_interval(secs => $2) WHERE id = $1 RETURNING id),
+            c AS (DELETE FROM upload_chunks WHERE session_id IN (SELECT id FROM s) RETURNING storage_key)
+       SELECT storage_key FROM c`,
+      [sessionId, expirySeconds],
+    );
+    return rows.map((row) => row.storage_key);
   }
 
   /**

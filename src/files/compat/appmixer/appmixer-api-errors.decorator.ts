@@ -15,10 +15,11 @@ const WHEN: Record<number, string> = {
   400: 'A malformed value: filter, sort, projection, limit/offset, an uploader-* header, or the multipart body',
   401: 'No valid credentials',
   403: 'The caller lacks the permission (READ to list, WRITE to upload or delete) or may not touch this file',
-  404: "No such file, or an uploader-file-id naming someone else's upload",
+  404: 'No such file',
   409: 'A resent chunk with different bytes, a chunk for an upload already being assembled, or an id already complete',
   413: 'The file (all chunks together) is larger than MAX_UPLOAD_BYTES',
   415: 'Not multipart/form-data',
+  429: 'The caller already has UPLOAD_SESSIONS_PER_USER unfinished uploads open',
   503: 'The database or storage is unavailable; retry later',
   507: "The storage is full (STORAGE_FULL), or the file would pass the caller's quota (QUOTA_EXCEEDED)",
 };

@@ -24,7 +24,7 @@ import { FileListingService } from '../../listing/file-listing.service.js';
 import { APPMIXER_FIELD_NAMES } from '../../listing/list-fields.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../listing/list-query.js';
 import { parseFilter, parseListQuery, singleParam } from '../../listing/parse-list-query.js';
-import { decodeFilename, DEFAULT_FILENAME, mediaTypeEssence, normalizeContentType, sanitizeFilename } from '../../upload-headers.js';
+import { decodeFilename, DEFAULT_FILENAME, mediaTypeEssence, normalizeContentType, uploadFilename } from '../../upload-headers.js';
 import { ChunkedUploadService } from '../../uploads/chunked-upload.service.js';
 import { ApiAppmixerErrors } from './appmixer-api-errors.decorator.js';
 import { AppmixerCountDto, AppmixerDeletedDto, AppmixerFileDto, toAppmixerFile, toAppmixerPartialFile } from './appmixer-file.dto.js';
@@ -97,7 +97,7 @@ export class AppmixerFilesController {
   @ApiHeader({ name: 'uploader-chunk-number', required: false, description: 'This chunk’s number: 0..total-1 or 1..total' })
   @ApiHeader({ name: 'uploader-chunk-size', required: false, description: 'Informational: the client’s chunk size in bytes' })
   @ApiOkResponse({ type: AppmixerFileDto, description: 'The file (complete) or the upload so far (md5 null)' })
-  @ApiAppmixerErrors(400, 401, 403, 404, 409, 413, 415, 503, 507)
+  @ApiAppmixerErrors(400, 401, 403, 404, 409, 413, 415, 429, 503, 507)
   async upload(@Req() req: Request, @CurrentPrincipal() principal: Principal): Promise<AppmixerFileDto> {
     if (mediaTypeEssence(req.headers['content-type'] ?? '') !== 'multipart/form-data') {
       throw new DomainError(ErrorCode.UnsupportedMediaType, "Send multipart/form-data with the file in a part named 'file'.");
@@ -110,7 +110,7 @@ export class AppmixerFilesController {
           headers.fileName !== undefined
             ? decodeFilename(headers.fileName)
             : part.filename !== undefined
-              ? sanitizeFilename(part.filename)
+              ? uploadFilename(part.filename)
               : DEFAULT_FILENAME,
         contentType: normalizeContentType(part.mimeType),
         uploadId: headers.uploadId,

@@ -57,7 +57,9 @@ export function receiveSingleFilePart<T>(req: Request, handle: (part: FilePart) 
       body = new PassThrough();
       file.on('error', (error) => fail(badRequest(`Malformed multipart body: ${error.message}`)));
       file.pipe(body, { end: false });
-      handle({ stream: body, filename: info.filename, mimeType: info.mimeType }).then(resolve, (error: Error) => {
+      const part = { stream: body, filename: info.filename, mimeType: info.mimeType };
+      // A handler that throws at once (a name it refuses) fails the upload like one that rejects later.
+      new Promise<T>((settle) => settle(handle(part))).then(resolve, (error: Error) => {
         failure ??= error;
         // Nobody reads the rest: stop parsing (the error filter closes the connection on an unread body).
         req.unpipe(parser);
