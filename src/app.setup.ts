@@ -1,24 +1,24 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { ProblemDto } from './common/openapi/api-errors.decorator.js';
 import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
-import { badRequest } from './common/errors/domain-error.js';
 import { requestContext } from './common/logging/request-context.js';
 import { AppConfig } from './config/app-config.js';
 import { consoleHandler } from './console-static.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { documentRateLimits } from './throttle/rate-limit.openapi.js';
+import { isUnder, RoutePrefix } from './common/routes.js';
 
-const isTusRoute = (req: Request): boolean => req.path === '/api/uploads' || req.path.startsWith('/api/uploads/');
+const isTusRoute = (req: Request): boolean => isUnder(req.path, RoutePrefix.TusUploads);
 
 /** Routes whose body is the file itself (or tus' bytes, whatever the method): no parser may touch it. */
 function isRawUploadRoute(req: Request): boolean {
   if (isTusRoute(req)) return true;
-  return req.method === 'POST' && (req.path === '/api/files' || req.path === '/v1/file' || req.path.startsWith('/v1/file/'));
+  return req.method === 'POST' && (req.path === `/${RoutePrefix.NativeFiles}` || isUnder(req.path, RoutePrefix.HasuraFiles));
 }
 
 /** As body-parser's own test: a request without Content-Length or Transfer-Encoding has no body to parse. */
@@ -34,7 +34,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (hasBody(req)) return isRawUploadRoute(req) ? next() : json(req, res, next);
     // Nothing to read, but an unread request makes Node's server add an 'end' listener to it when the response
-    // finishes (~5 % of a metadata GET in the profile): read the empty body now.
+    // finishes, which showed in the metadata GET's profile: read the empty body now.
     req.resume();
     next();
   });
@@ -53,14 +53,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
   app.set('case sensitive routing', true);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => badRequest(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') || 'Invalid request.'),
-    }),
-  );
   app.enableShutdownHooks();
   if (config.http.corsOrigins.length > 0) {
     const cors: CorsOptions = {

@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/decorators/auth.decorators.js';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { ValidateDto } from '../common/validation/validate-dto.pipe.js';
 import { AuditEntry } from './audit-entry.js';
 import { AuditService } from './audit.service.js';
 import { AuditEntryDto, AuditQueryDto } from './dto/audit-query.dto.js';
@@ -20,7 +21,7 @@ export class AuditController {
   @ApiOperation({ summary: 'The audit trail (admin), newest first; see docs/audit.md' })
   @ApiOkResponse({ type: AuditEntryDto, isArray: true })
   @ApiErrors(400, 401, 403)
-  async list(@Query() query: AuditQueryDto): Promise<{ items: AuditEntryDto[]; total: number; limit: number; offset: number }> {
+  async list(@Query(ValidateDto) query: AuditQueryDto): Promise<{ items: AuditEntryDto[]; total: number; limit: number; offset: number }> {
     const filter = {
       actor: query.actor,
       action: query.action,

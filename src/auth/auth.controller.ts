@@ -6,6 +6,7 @@ import { AuthService } from './auth.service.js';
 import { CurrentPrincipal, Public } from './decorators/auth.decorators.js';
 import { LoginDto, MeDto, TokenResponseDto } from './dto/login.dto.js';
 import { Principal } from './principal.js';
+import { ValidateDto } from '../common/validation/validate-dto.pipe.js';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -21,7 +22,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a username and password for a bearer token' })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiErrors(400, 401, 429, 503)
-  login(@Body() body: LoginDto, @Ip() address: string): Promise<TokenResponseDto> {
+  login(@Body(ValidateDto) body: LoginDto, @Ip() address: string): Promise<TokenResponseDto> {
     return this.auth.login(body.username, body.password, address);
   }
 

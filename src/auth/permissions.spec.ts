@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Permission, permissionsOf, Role } from './permissions.js';
+import { Permission, permissionsOf, Role } from '../permissions/permissions.js';
 import { Principal } from './principal.js';
 import { Scope, scopeFor } from './scopes.js';
 

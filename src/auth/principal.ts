@@ -1,4 +1,4 @@
-import { Permission, permissionsOf } from './permissions.js';
+import { Permission, permissionsOf } from '../permissions/permissions.js';
 import { Scope, SCOPE_PERMISSIONS, scopeFor, sortScopes } from './scopes.js';
 
 /** The authenticated caller of a request, as every service sees it. */

@@ -1,6 +1,6 @@
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { Permission } from './permissions.js';
+import { Permission } from '../permissions/permissions.js';
 
 /** What an API token may be used for. A scope never grants anything by itself: the owner's roles must too. */
 export enum Scope {

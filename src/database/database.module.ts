@@ -18,6 +18,8 @@ class EmbeddedDatabaseModule {}
           migrationsRun: config.database.migrationsRun,
           poolSize: config.database.poolSize,
         }),
+        // Each feature module registers its own entities (TypeOrmModule.forFeature): database/ imports none of them.
+        autoLoadEntities: true,
         retryAttempts: 3,
         retryDelay: 1000,
       }),

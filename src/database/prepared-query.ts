@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 
 /**
  * Runs a named prepared statement on TypeORM's own pg pool: PostgreSQL parses and plans it once per connection
- * instead of on every call (pgbench, the file_meta insert at 16 clients: 12.4k/s unnamed, 17.1k/s prepared), and
+ * instead of on every call (measured with pgbench: docs/performance-profile.md, "Figures behind comments"), and
  * TypeORM's query-runner setup per call is skipped. Only for the few fixed statements that every request runs;
  * `name` must be unique to `text`. Errors are pg's own (`code` is the SQLSTATE), as the error mapping expects.
  */

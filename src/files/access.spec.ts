@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Role } from '../auth/permissions.js';
+import { Role } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { Scope } from '../auth/scopes.js';
 import { FileAccess, FileAccessPolicy } from './access.js';

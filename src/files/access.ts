@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { FileMeta } from './file-meta.entity.js';
 import { GrantPermission } from './sharing/file-grant.entity.js';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { AuditAction } from '../audit/audit-action.js';
 import { AuditService } from '../audit/audit.service.js';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError, fileNotFound, forbidden } from '../common/errors/domain-error.js';
@@ -16,6 +16,7 @@ import { FileMeta } from './file-meta.entity.js';
 import { isValidFileId, newFileId } from './file-id.js';
 import { FilesRepository } from './files.repository.js';
 import { beforeReading } from './upload-request.js';
+import { isUniqueViolation } from '../database/pg-errors.js';
 
 export interface UploadInput {
   body: Readable;
@@ -138,7 +139,7 @@ export class FilesService {
           .delete(input.storageKey)
           .catch((e) => this.logger.error(`Could not remove orphaned object ${input.storageKey}: ${e}`));
       }
-      if ((error as { code?: string }).code === '23505') throw idTaken(input.id);
+      if (isUniqueViolation(error)) throw idTaken(input.id);
       throw error;
     }
   }

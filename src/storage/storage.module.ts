@@ -16,7 +16,7 @@ async function createStorageProvider(config: AppConfig): Promise<StorageProvider
       // loadConfig fills `s3` whenever the driver is s3 (validation names a missing S3_BUCKET).
       const settings = config.storage.s3!;
       const where = settings.endpoint ?? `AWS S3 (${settings.region})`;
-      // Loaded only here: the AWS SDK adds ~6 MiB of RSS at boot that the local driver has no use for.
+      // Loaded only here: the AWS SDK adds resident memory at boot that the local driver has no use for.
       const { createS3Client, S3StorageProvider } = await import('./s3/s3-storage.provider.js');
       const provider = new S3StorageProvider(createS3Client(settings), settings.bucket, where);
       await provider.init();

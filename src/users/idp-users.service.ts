@@ -8,6 +8,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { AppConfig } from '../config/app-config.js';
 import { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
+import { isUniqueViolation } from '../database/pg-errors.js';
 
 /**
  * Username prefix of identity-provider users. ':' is not allowed in local usernames, so an IdP account can never take
@@ -141,7 +142,7 @@ export class IdpUsersService {
       await this.repository.update({ id: user.id }, patch);
     } catch (error) {
       // The new name was taken a moment ago: keep the old one until the next sign-in.
-      if ((error as { code?: string }).code !== '23505' || !patch.username) throw error;
+      if (!isUniqueViolation(error) || !patch.username) throw error;
       delete patch.username;
       if (Object.keys(patch).length > 0) await this.repository.update({ id: user.id }, patch);
     }

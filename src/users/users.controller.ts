@@ -10,13 +10,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators/auth.decorators.js';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { badRequest } from '../common/errors/domain-error.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { PageQueryDto } from '../common/paging/page-query.dto.js';
 import { CreateUserDto, toUserDto, UpdateUserDto, UserDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
+import { ValidateDto } from '../common/validation/validate-dto.pipe.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -29,7 +30,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Create a user (admin)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiErrors(400, 401, 403, 409, 503)
-  async create(@Body() body: CreateUserDto): Promise<UserDto> {
+  async create(@Body(ValidateDto) body: CreateUserDto): Promise<UserDto> {
     return toUserDto(await this.users.create(body.username, body.password, body.roles));
   }
 
@@ -39,7 +40,7 @@ export class UsersController {
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
   @ApiErrors(400, 401, 403)
-  async list(@Query() page: PageQueryDto): Promise<{ items: UserDto[]; total: number; limit: number; offset: number }> {
+  async list(@Query(ValidateDto) page: PageQueryDto): Promise<{ items: UserDto[]; total: number; limit: number; offset: number }> {
     const [users, total] = await this.users.list(page.limit, page.offset);
     return { items: users.map(toUserDto), total, limit: page.limit, offset: page.offset };
   }
@@ -54,7 +55,7 @@ export class UsersController {
   @ApiParam({ name: 'id', description: 'The user id (a UUID)' })
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(400, 401, 403, 404)
-  async update(@Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+  async update(@Param('id') id: string, @Body(ValidateDto) body: UpdateUserDto): Promise<UserDto> {
     if (body.quotaBytes === undefined && body.quotaFiles === undefined)
       throw badRequest('Send quotaBytes and/or quotaFiles (a number, or null).');
     return toUserDto(await this.users.setQuota(id, body));

@@ -7,15 +7,15 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
-import { Role } from '../auth/permissions.js';
+import { Role } from '../permissions/permissions.js';
 import { TtlCache } from '../common/cache/ttl-cache.js';
 import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';
+import { isUuid } from '../common/uuid.js';
+import { isUniqueViolation } from '../database/pg-errors.js';
 
 /** How long a looked-up user is reused by this instance (deletions and role changes here take effect at once). */
 const USER_CACHE_MS = 1000;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
@@ -73,7 +73,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async findById(id: string): Promise<User | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const cached = this.recentById(id);
     if (cached) return cached;
     const user = await this.users.findOneBy({ id });
@@ -136,7 +136,7 @@ export class UsersService implements OnApplicationBootstrap {
       this.audit.record(AuditAction.UserCreate, { target: user.id });
       return user;
     } catch (error) {
-      if ((error as { code?: string }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw new DomainError(ErrorCode.UsernameTaken, `The username '${username}' is taken.`);
       }
       throw error;

@@ -2,8 +2,9 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { RequirePermission } from '../auth/decorators/auth.decorators.js';
-import { Permission } from '../auth/permissions.js';
+import { Permission } from '../permissions/permissions.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
+import { ValidateDto } from '../common/validation/validate-dto.pipe.js';
 import { PageQueryDto } from '../common/paging/page-query.dto.js';
 import type { DeliveryStatus, WebhookDelivery } from './webhook-deliveries.repository.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
@@ -45,7 +46,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Webhook deliveries (admin), newest first, with their attempts and results; see docs/webhooks.md' })
   @ApiOkResponse({ description: '{ items, total, limit, offset }' })
   @ApiErrors(400, 401, 403)
-  async list(@Query() query: DeliveriesQueryDto) {
+  async list(@Query(ValidateDto) query: DeliveriesQueryDto) {
     const [items, total] = await this.deliveries.list(query.status, query.limit, query.offset);
     return { items: items.map(toDeliveryDto), total, limit: query.limit, offset: query.offset };
   }

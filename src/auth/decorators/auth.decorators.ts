@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import { Permission } from '../permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../principal.js';
 
 export const IS_PUBLIC = Symbol('isPublic');

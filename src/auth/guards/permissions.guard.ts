@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { forbidden } from '../../common/errors/domain-error.js';
 import { REQUIRED_PERMISSION } from '../decorators/auth.decorators.js';
-import { Permission } from '../permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../principal.js';
 import { insufficientScope } from '../scopes.js';
 

@@ -1,4 +1,4 @@
-import { Role } from '../permissions.js';
+import { Role } from '../../permissions/permissions.js';
 import { Principal } from '../principal.js';
 
 /** Hasura's role names, mapped onto ours: anything unknown (e.g. `anonymous`) may only read. */

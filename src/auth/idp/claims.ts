@@ -1,4 +1,4 @@
-import { ALL_ROLES, Role } from '../permissions.js';
+import { ALL_ROLES, Role } from '../../permissions/permissions.js';
 
 /** A claim by name, or by dotted path into nested objects (`realm_access.roles`). An exact name wins. */
 export function claimAt(payload: Record<string, unknown>, path: string): unknown {

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { badRequest, DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
+import { ValidateDto } from '../../common/validation/validate-dto.pipe.js';
 import { AppConfig } from '../../config/app-config.js';
 import { AuthService } from '../auth.service.js';
 import { CurrentPrincipal, Public } from '../decorators/auth.decorators.js';
@@ -46,7 +47,7 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionDto })
   @ApiErrors(400, 401, 403, 429, 503)
   async signIn(
-    @Body() body: LoginDto,
+    @Body(ValidateDto) body: LoginDto,
     @Ip() address: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,

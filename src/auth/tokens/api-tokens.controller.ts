@@ -15,6 +15,7 @@ import { CurrentPrincipal } from '../decorators/auth.decorators.js';
 import { Principal } from '../principal.js';
 import { ApiTokenPageDto, CreateApiTokenDto, CreatedApiTokenDto, toApiTokenDto } from './dto/api-token.dto.js';
 import { ApiTokensService } from './api-tokens.service.js';
+import { ValidateDto } from '../../common/validation/validate-dto.pipe.js';
 
 /** The caller's own API tokens (any authenticated user). */
 @ApiTags('auth')
@@ -32,7 +33,7 @@ export class ApiTokensController {
   })
   @ApiCreatedResponse({ type: CreatedApiTokenDto })
   @ApiErrors(400, 401, 403)
-  async create(@Body() body: CreateApiTokenDto, @CurrentPrincipal() principal: Principal): Promise<CreatedApiTokenDto> {
+  async create(@Body(ValidateDto) body: CreateApiTokenDto, @CurrentPrincipal() principal: Principal): Promise<CreatedApiTokenDto> {
     const { token, secret } = await this.tokens.create(principal, {
       description: body.description,
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
@@ -48,7 +49,7 @@ export class ApiTokensController {
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
   @ApiErrors(400, 401)
-  async list(@Query() page: PageQueryDto, @CurrentPrincipal() principal: Principal): Promise<ApiTokenPageDto> {
+  async list(@Query(ValidateDto) page: PageQueryDto, @CurrentPrincipal() principal: Principal): Promise<ApiTokenPageDto> {
     const [tokens, total] = await this.tokens.list(principal, page.limit, page.offset);
     return { items: tokens.map(toApiTokenDto), total, limit: page.limit, offset: page.offset };
   }

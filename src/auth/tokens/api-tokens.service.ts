@@ -13,8 +13,8 @@ import { Principal } from '../principal.js';
 import { DEFAULT_SCOPES, insufficientScope, Scope, sortScopes } from '../scopes.js';
 import { ApiToken } from './api-token.entity.js';
 import { hashApiToken, newApiTokenSecret } from './api-token-secret.js';
+import { isUuid } from '../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** last_used_at is a hint, not an audit log: one write a minute per token at most. */
 const LAST_USED_PRECISION_MS = 60_000;
 
@@ -89,7 +89,7 @@ export class ApiTokensService {
   }
 
   private async revokeAudited(principal: Principal, id: string): Promise<void> {
-    const result = UUID.test(id) ? await this.tokens.delete({ id, userId: principal.userId }) : { affected: 0 };
+    const result = isUuid(id) ? await this.tokens.delete({ id, userId: principal.userId }) : { affected: 0 };
     if ((result.affected ?? 0) === 0) throw new DomainError(ErrorCode.NotFound, `API token '${id}' was not found.`);
     this.logger.log(`${principal.username} revoked API token ${id}`);
   }

@@ -2,9 +2,14 @@ import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Level, Logger as Pino } from 'pino';
-// Types only: keeps pino-http's `req.id` declaration, which the error filter reads.
-import type {} from 'pino-http';
 import { requestContext } from './request-context.js';
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request id httpLogger assigns (X-Request-Id when valid), which the error filter and the logs read. */
+    id?: string;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

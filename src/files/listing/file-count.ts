@@ -1,6 +1,7 @@
 /**
  * Counting for paging. Exact counts cost a full scan whenever the filter has no index to use (`filename:~x` over a
- * million rows: ~250-900 ms), so above EXACT_COUNT_LIMIT matches a large table is sampled instead.
+ * million rows takes hundreds of milliseconds: docs/performance-profile.md), so above EXACT_COUNT_LIMIT matches a
+ * large table is sampled instead.
  * See docs/appmixer-api.md ("Counts") for the contract this gives clients.
  */
 export interface FileCount {

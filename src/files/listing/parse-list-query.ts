@@ -1,6 +1,7 @@
 import { badRequest } from '../../common/errors/domain-error.js';
 import { FieldNames, LIST_FIELDS, ListFieldName } from './list-fields.js';
 import { DEFAULT_LIST_LIMIT, FilterCondition, FilterOperator, ListQuery, MAX_LIST_LIMIT, MAX_LIST_OFFSET, SortKey } from './list-query.js';
+import { isUuid } from '../../common/uuid.js';
 
 /** The raw query-string values of a listing request (strings, or arrays when a parameter was repeated). */
 export interface RawListParams {
@@ -13,7 +14,6 @@ export interface RawListParams {
 const MAX_FILTERS = 20;
 const MAX_SORT_KEYS = 5;
 const MAX_VALUE_LENGTH = 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 /** A filter term starts with `name:`; a comma not followed by one belongs to the previous value. */
 const TERM_START = /^[A-Za-z][A-Za-z0-9.]*:/;
@@ -49,7 +49,7 @@ function typedValue(name: string, field: ListFieldName, raw: string): string | n
       return date;
     }
     case 'string':
-      if (field === 'ownerId' && !UUID.test(raw)) throw badRequest(`'${name}' takes a user id (a UUID), not '${raw}'.`);
+      if (field === 'ownerId' && !isUuid(raw)) throw badRequest(`'${name}' takes a user id (a UUID), not '${raw}'.`);
       return raw;
   }
 }

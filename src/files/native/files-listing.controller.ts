@@ -1,16 +1,18 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { EXACT_COUNT_LIMIT } from '../listing/file-count.js';
 import { FileListingService } from '../listing/file-listing.service.js';
 import { NATIVE_FIELD_NAMES } from '../listing/list-fields.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../listing/list-query.js';
-import { parseListQuery } from '../listing/parse-list-query.js';
+import type { ListQuery } from '../listing/list-query.js';
+import { ListQueryPipe } from '../listing/list-query.pipe.js';
 import { isSharedWith } from '../listing/visibility.js';
 import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
+import { RoutePrefix } from '../../common/routes.js';
 
 export class FilePageDto {
   @ApiProperty({ type: [MolgenisFileDto] }) items: MolgenisFileDto[];
@@ -28,7 +30,7 @@ export class FilePageDto {
 @ApiTags('files (native, MOLGENIS)')
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
-@Controller('api/files')
+@Controller(RoutePrefix.NativeFiles)
 export class FilesListingController {
   constructor(private readonly listing: FileListingService) {}
 
@@ -59,8 +61,10 @@ export class FilesListingController {
   })
   @ApiOkResponse({ type: FilePageDto })
   @ApiErrors(400, 401, 403)
-  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<FilePageDto> {
-    const listQuery = parseListQuery(query, NATIVE_FIELD_NAMES);
+  async list(
+    @Query(new ListQueryPipe(NATIVE_FIELD_NAMES)) listQuery: ListQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<FilePageDto> {
     const [files, total] = await Promise.all([
       this.listing.list(principal, listQuery),
       this.listing.countForPaging(principal, listQuery.filters),

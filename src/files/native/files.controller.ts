@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Head, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Head, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -16,7 +16,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
@@ -28,12 +28,20 @@ import { FilesService } from '../files.service.js';
 import { decodeFilename } from '../upload-headers.js';
 import { readRawUploadHeaders } from '../upload-request.js';
 import { MolgenisFileDto, toMolgenisFile } from './molgenis-file.dto.js';
+import { RoutePrefix } from '../../common/routes.js';
+
+/** The query of GET/HEAD /api/files/{id}, checked by the handler (documented by the @ApiQuery decorators). */
+interface DownloadQuery {
+  alt?: unknown;
+  disposition?: unknown;
+  download?: unknown;
+}
 
 /** The native API (MOLGENIS Files API contract). */
 @ApiTags('files (native, MOLGENIS)')
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
-@Controller('api/files')
+@Controller(RoutePrefix.NativeFiles)
 export class FilesController {
   constructor(private readonly files: FilesService) {}
 
@@ -59,10 +67,13 @@ export class FilesController {
     headers: { Location: { description: 'URL of the new file', schema: { type: 'string' } } },
   })
   @ApiErrors(400, 401, 403, 413, 415, 503, 507)
-  async upload(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MolgenisFileDto> {
-    // The caller from req, as in get(): a @CurrentPrincipal parameter would pass through the global pipes.
+  async upload(
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MolgenisFileDto> {
     const { contentType, declaredSize } = readRawUploadHeaders(req, 'see the Appmixer API at /files for multipart uploads.');
-    const file = await this.files.upload(req.user as Principal, {
+    const file = await this.files.upload(principal, {
       body: req,
       filename: decodeFilename(req.headers['x-molgenis-filename'] as string | undefined),
       contentType,
@@ -81,8 +92,14 @@ export class FilesController {
   @ApiOkResponse({ description: 'As GET, without a body' })
   @ApiErrors(400, 401, 403, 404)
   @ApiParam({ name: 'id', type: String })
-  async head(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.get(req, res);
+  async head(
+    @Param('id') id: string,
+    @Query() query: DownloadQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.get(id, query, principal, req, res);
   }
 
   @Get(':id')
@@ -94,12 +111,15 @@ export class FilesController {
   @ApiOkResponse({ type: MolgenisFileDto, description: 'Metadata JSON; with alt=media, the bytes with the stored Content-Type' })
   @ApiErrors(400, 401, 403, 404, 500)
   @ApiParam({ name: 'id', type: String })
-  async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    // Read from req, not through @Param/@Query/@CurrentPrincipal parameters (the @Api* decorators document them):
-    // on this, the busiest route, each such parameter cost a pass through the global pipes, ~6 promises a request.
-    const id = req.params.id as string;
-    const principal = req.user as Principal;
-    const { alt, disposition, download } = req.query;
+  async get(
+    @Param('id') id: string,
+    @Query() query: DownloadQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    // No pipe runs on these parameters (validation is scoped to DTOs), so Nest hands them over without a promise.
+    const { alt, disposition, download } = query;
     if (alt !== undefined && alt !== 'media' && alt !== 'json') {
       throw new DomainError(
         ErrorCode.ValidationFailed,

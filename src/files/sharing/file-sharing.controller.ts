@@ -9,18 +9,20 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { CreateGrantDto, FileGrantDto, toFileGrantDto } from './dto/file-grant.dto.js';
 import { FileSharingService } from './file-sharing.service.js';
+import { ValidateDto } from '../../common/validation/validate-dto.pipe.js';
+import { RoutePrefix } from '../../common/routes.js';
 
 /** Per-file sharing: grants of READ or WRITE to a user or a role. */
 @ApiTags('files (native, MOLGENIS)')
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
 @RequirePermission(Permission.FileWrite)
-@Controller('api/files/:id/permissions')
+@Controller(`${RoutePrefix.NativeFiles}/:id/permissions`)
 export class FileSharingController {
   constructor(private readonly sharing: FileSharingService) {}
 
@@ -30,7 +32,11 @@ export class FileSharingController {
   })
   @ApiCreatedResponse({ type: FileGrantDto })
   @ApiErrors(400, 401, 403, 404)
-  async grant(@Param('id') id: string, @Body() body: CreateGrantDto, @CurrentPrincipal() principal: Principal): Promise<FileGrantDto> {
+  async grant(
+    @Param('id') id: string,
+    @Body(ValidateDto) body: CreateGrantDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<FileGrantDto> {
     return toFileGrantDto(await this.sharing.grant(principal, id, body));
   }
 

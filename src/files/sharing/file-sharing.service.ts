@@ -11,8 +11,7 @@ import { isValidFileId } from '../file-id.js';
 import { FilesRepository } from '../files.repository.js';
 import { FileGrant, GrantPermission } from './file-grant.entity.js';
 import { FileGrantsRepository } from './file-grants.repository.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../common/uuid.js';
 
 export interface GrantRequest {
   username?: string;
@@ -73,7 +72,7 @@ export class FileSharingService {
 
   private async revokeAudited(principal: Principal, fileId: string, grantId: string): Promise<void> {
     await this.fileToManage(principal, fileId);
-    const grant = UUID.test(grantId) ? await this.grants.findOnFile(fileId, grantId) : null;
+    const grant = isUuid(grantId) ? await this.grants.findOnFile(fileId, grantId) : null;
     if (!grant || !(await this.grants.delete(grant.id))) throw grantNotFound(fileId, grantId);
     this.logger.log(`${principal.username} revoked grant ${grantId} on file ${fileId}`);
   }

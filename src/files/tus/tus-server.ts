@@ -12,8 +12,9 @@ import { isTusAnswer } from './tus-errors.js';
 import { TusBackend } from './tus-backend.js';
 import { TusRequestContext, tusRequests } from './tus-request-context.js';
 import { TusUploadsService } from './tus-uploads.service.js';
+import { RoutePrefix } from '../../common/routes.js';
 
-export const UPLOADS_PATH = '/api/uploads';
+export const UPLOADS_PATH = `/${RoutePrefix.TusUploads}`;
 /** Names the file a finished upload became, on the final PATCH (or POST) and on every HEAD afterwards. */
 export const FILE_ID_HEADER = 'Stowage-File-Id';
 

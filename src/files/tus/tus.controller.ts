@@ -12,11 +12,12 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Public, RequirePermission } from '../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { FILE_ID_HEADER, TusServer } from './tus-server.js';
 import { TusUploadsService } from './tus-uploads.service.js';
+import { RoutePrefix } from '../../common/routes.js';
 
 type Headers = NonNullable<ApiResponseOptions['headers']>;
 
@@ -59,7 +60,7 @@ function ApiUploadErrors(problem: number[], text: Record<number, string>) {
  * Authentication and permissions are the global guards'; the rest of the protocol is @tus/server's (TusServer).
  */
 @ApiTags('uploads (tus, resumable)')
-@Controller('api/uploads')
+@Controller(RoutePrefix.TusUploads)
 export class TusController {
   constructor(
     private readonly uploads: TusUploadsService,

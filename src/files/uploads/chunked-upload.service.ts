@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { Permission } from '../../auth/permissions.js';
+import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { AppConfig } from '../../config/app-config.js';
 import { DomainError, badRequest, forbidden } from '../../common/errors/domain-error.js';

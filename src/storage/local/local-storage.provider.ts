@@ -76,8 +76,8 @@ export class LocalStorageProvider extends StorageProvider {
   async read(key: string, range?: ByteRange): Promise<Readable> {
     const handle = await this.withLegacyFallback(key, (path) => open(path, 'r'));
     if (!handle) throw new DomainError(ErrorCode.NotFound, `Storage object '${key}' is missing.`);
-    // 256 KiB reads instead of the default 64 KiB: a 1 GiB download went from 0.83x to 1.05x of the bench floor's
-    // MB/s (each read and socket write has a fixed cost); it holds at most 192 KiB more per download.
+    // Reads larger than the default 64 KiB: each read and socket write has a fixed cost, so large downloads keep up
+    // with the bench floor, for a little more memory per download (docs/performance-profile.md).
     return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 

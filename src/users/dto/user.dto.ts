@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { ALL_ROLES, Role } from '../../auth/permissions.js';
+import { ALL_ROLES, Role } from '../../permissions/permissions.js';
 import { User } from '../user.entity.js';
 
 export class CreateUserDto {

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../../auth/permissions.js';
+import { Permission } from '../../../permissions/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { DomainError, badRequest } from '../../../common/errors/domain-error.js';
 import { ErrorCode } from '../../../common/errors/error-code.js';
@@ -23,7 +23,9 @@ import { EXACT_COUNT_LIMIT } from '../../listing/file-count.js';
 import { FileListingService } from '../../listing/file-listing.service.js';
 import { APPMIXER_FIELD_NAMES } from '../../listing/list-fields.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../listing/list-query.js';
-import { parseFilter, parseListQuery, singleParam } from '../../listing/parse-list-query.js';
+import type { ListQuery } from '../../listing/list-query.js';
+import { ListQueryPipe } from '../../listing/list-query.pipe.js';
+import { parseFilter, singleParam } from '../../listing/parse-list-query.js';
 import { decodeFilename, DEFAULT_FILENAME, mediaTypeEssence, normalizeContentType, uploadFilename } from '../../upload-headers.js';
 import { ChunkedUploadService } from '../../uploads/chunked-upload.service.js';
 import { ApiAppmixerErrors } from './appmixer-api-errors.decorator.js';
@@ -31,6 +33,7 @@ import { AppmixerCountDto, AppmixerDeletedDto, AppmixerFileDto, toAppmixerFile, 
 import { parseProjection, project } from './appmixer-projection.js';
 import { readUploaderHeaders } from './appmixer-upload-headers.js';
 import { receiveSingleFilePart } from './single-file-part.js';
+import { RoutePrefix } from '../../../common/routes.js';
 
 const FILTER_DOC =
   'Comma-joined terms: `field:value` (equals), `field:~text` (case-insensitive substring; filename, contentType), ' +
@@ -52,7 +55,7 @@ function checkIncludeComponentSourceFiles(value: unknown): void {
 @ApiBearerAuth()
 @ApiSecurity('x-molgenis-token')
 @ApiExtraModels(AppmixerFileDto)
-@Controller('files')
+@Controller(RoutePrefix.AppmixerFiles)
 export class AppmixerFilesController {
   constructor(
     private readonly files: FilesService,
@@ -150,9 +153,12 @@ export class AppmixerFilesController {
     description: 'The page of files (projected)',
   })
   @ApiAppmixerErrors(400, 401, 403)
-  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<Partial<AppmixerFileDto>[]> {
+  async list(
+    @Query() query: Record<string, unknown>,
+    @Query(new ListQueryPipe(APPMIXER_FIELD_NAMES)) listQuery: ListQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Partial<AppmixerFileDto>[]> {
     checkIncludeComponentSourceFiles(query.includeComponentSourceFiles);
-    const listQuery = parseListQuery(query, APPMIXER_FIELD_NAMES);
     const projection = parseProjection(singleParam('projection', query.projection));
     const files = await this.listing.list(principal, listQuery);
     return files.map((file) => project(toAppmixerFile(file), projection));

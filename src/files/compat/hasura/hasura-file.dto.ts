@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { HasuraPrincipal } from '../../../auth/hasura/hasura-principal.js';
-import { ALL_ROLES } from '../../../auth/permissions.js';
+import { ALL_ROLES } from '../../../permissions/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { FileMeta } from '../../file-meta.entity.js';
 

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission, TrustHasuraHeaders } from '../../../auth/decorators/auth.decorators.js';
-import { Permission } from '../../../auth/permissions.js';
+import { Permission } from '../../../permissions/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { badRequest } from '../../../common/errors/domain-error.js';
 import { ApiDownload } from '../../download/api-download.decorator.js';
@@ -24,6 +24,7 @@ import { FilesService } from '../../files.service.js';
 import { readRawUploadHeaders } from '../../upload-request.js';
 import { ApiHasuraErrors } from './hasura-api-errors.decorator.js';
 import { HasuraFileDto, toHasuraFile } from './hasura-file.dto.js';
+import { RoutePrefix } from '../../../common/routes.js';
 
 const FILE_ID_PARAM = ApiParam({
   name: 'fileId',
@@ -72,7 +73,7 @@ function sendJson(res: Response, body: HasuraFileDto): void {
   description: 'With a trusted X-Hasura-User-Id: admin → admin, user/editor → editor, anything else → viewer (read only).',
 })
 @TrustHasuraHeaders()
-@Controller('v1/file')
+@Controller(RoutePrefix.HasuraFiles)
 export class HasuraFilesController {
   constructor(private readonly files: FilesService) {}
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { ALL_ROLES } from '../../../auth/permissions.js';
+import { ALL_ROLES } from '../../../permissions/permissions.js';
 import { FileGrant, GrantPermission } from '../file-grant.entity.js';
 
 export class CreateGrantDto {
