@@ -11,6 +11,8 @@ import { consoleHandler } from './console-static.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { documentRateLimits } from './throttle/rate-limit.openapi.js';
+import { DrainService } from './health/drain.service.js';
+import type { Server } from 'node:http';
 import { isUnder, RoutePrefix } from './common/routes.js';
 
 const isTusRoute = (req: Request): boolean => isUnder(req.path, RoutePrefix.TusUploads);
@@ -25,7 +27,25 @@ function isRawUploadRoute(req: Request): boolean {
 const hasBody = (req: Request): boolean => req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
 
 /** Everything main.ts and the e2e tests share about how the HTTP app is put together. */
+/**
+ * Timeouts of the HTTP server. No cap on a whole request (large files take long), but a connection that moves no
+ * byte for REQUEST_IDLE_TIMEOUT_SECONDS is dropped (a stalled body fails its upload, which cleans up), and headers
+ * must be complete within HEADERS_TIMEOUT_SECONDS. Node enforces the latter only when it checks its connections,
+ * every `connectionsCheckingInterval` (30 s by default, read when the server starts listening).
+ */
+export function configureServerTimeouts(server: Server, config: AppConfig): void {
+  const headersMs = config.http.headersTimeoutSeconds * 1000;
+  server.requestTimeout = 0;
+  server.headersTimeout = headersMs;
+  // A plain property (missing from @types/node), read when listening starts: set before listen().
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(250, Math.min(5000, headersMs / 4));
+  server.setTimeout(config.http.idleTimeoutSeconds * 1000);
+}
+
 export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
+  configureServerTimeouts(app.getHttpServer(), config);
+  // Before anything else: a draining instance refuses new requests and knows which are still in flight.
+  app.use(app.get(DrainService).middleware);
   // First, so that every request is counted and timed; not installed at all when metrics are off.
   const metrics = app.get(MetricsService);
   if (metrics.enabled) app.use(httpMetricsMiddleware(metrics));
@@ -53,7 +73,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.set('x-powered-by', false);
   // /V1/FILE must not reach the Hasura routes while being treated as another dialect by the error filter.
   app.set('case sensitive routing', true);
-  app.enableShutdownHooks();
+  // SIGTERM: DrainService lets requests in flight finish, Nest closes the rest; then exit 0 (a planned stop).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   if (config.http.corsOrigins.length > 0) {
     const cors: CorsOptions = {
       origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,

@@ -16,11 +16,6 @@ async function bootstrap(): Promise<void> {
   app.use(httpLogger(logger.pino));
   configureApp(app, config);
   await app.listen(config.http.port, config.http.host);
-  const server = app.getHttpServer();
-  // Large files take long: no cap on a whole request (Node's default is 5 minutes), but a connection that goes
-  // silent for 2 minutes mid-transfer is dropped. Headers must still arrive within Node's 60 s.
-  server.requestTimeout = 0;
-  server.setTimeout(120_000);
   logger.log(`Stowage listening on http://localhost:${config.http.port} (Swagger UI at /api/docs)`, 'Bootstrap');
 }
 

@@ -31,6 +31,12 @@ export abstract class AppConfig {
     corsOrigins: string[];
     /** Express `trust proxy`: which hops' X-Forwarded-* headers to believe. */
     trustProxy: string | boolean;
+    /** A connection (a request body, a download) that moves no byte for this long is dropped. */
+    idleTimeoutSeconds: number;
+    /** All of a request's headers must arrive within this long. */
+    headersTimeoutSeconds: number;
+    /** On SIGTERM: how long requests in flight get to finish. */
+    shutdownGraceSeconds: number;
   };
   /** Root of everything kept on local disk: embedded database, local blobs, dev secrets. */
   abstract readonly dataDir: string;

@@ -162,6 +162,30 @@ export class EnvironmentVariables {
   @Max(500, { message: 'TUS_LOCK_POOL_SIZE must be a whole number from 1 to 500' })
   TUS_LOCK_POOL_SIZE?: number;
 
+  /** A request body that sends nothing for this long is dropped (the socket's inactivity timeout). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'REQUEST_IDLE_TIMEOUT_SECONDS must be a whole number of seconds' })
+  @Min(1, { message: 'REQUEST_IDLE_TIMEOUT_SECONDS must be at least 1' })
+  @Max(86400, { message: 'REQUEST_IDLE_TIMEOUT_SECONDS must be at most 86400 (a day)' })
+  REQUEST_IDLE_TIMEOUT_SECONDS?: number;
+
+  /** A request's headers must all have arrived within this many seconds of its first byte. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'HEADERS_TIMEOUT_SECONDS must be a whole number of seconds' })
+  @Min(1, { message: 'HEADERS_TIMEOUT_SECONDS must be at least 1' })
+  @Max(3600, { message: 'HEADERS_TIMEOUT_SECONDS must be at most 3600' })
+  HEADERS_TIMEOUT_SECONDS?: number;
+
+  /** On SIGTERM, how long transfers in flight may take to finish before the process exits anyway. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SHUTDOWN_GRACE_SECONDS must be a whole number of seconds' })
+  @Min(0, { message: 'SHUTDOWN_GRACE_SECONDS must be 0 or more' })
+  @Max(3600, { message: 'SHUTDOWN_GRACE_SECONDS must be at most 3600' })
+  SHUTDOWN_GRACE_SECONDS?: number;
+
   /** Storage objects, temp files and upload rows without a file row are removed once this old (the orphan sweeper). */
   @IsOptional()
   @Transform(toInt)

@@ -23,6 +23,9 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
         .map((o) => o.trim())
         .filter(Boolean),
       trustProxy: env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY === 'false' ? false : (env.TRUST_PROXY ?? 'loopback'),
+      idleTimeoutSeconds: env.REQUEST_IDLE_TIMEOUT_SECONDS ?? 120,
+      headersTimeoutSeconds: env.HEADERS_TIMEOUT_SECONDS ?? 60,
+      shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS ?? 30,
     },
     dataDir: resolve(env.DATA_DIR ?? './data'),
     database: {

@@ -1,8 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/decorators/auth.decorators.js';
+import { DrainService } from './drain.service.js';
+import { StorageProvider } from '../storage/storage-provider.js';
+
+const CHECK_TIMEOUT_MS = 2000;
 
 @ApiTags('health')
 // Load balancers poll it: never rate limited.
@@ -12,6 +16,9 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly storage: StorageProvider,
+    private readonly drain: DrainService,
   ) {}
 
   @Public()
@@ -21,6 +28,36 @@ export class HealthController {
   @ApiOkResponse({ description: '`{status: "ok", info: {database: {status: "up"}}}`' })
   @ApiServiceUnavailableResponse({ description: '`{status: "error", error: {database: {status: "down"}}}`' })
   check() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
+    return this.health.check([() => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })]);
+  }
+
+  @Public()
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers (also while it drains at shutdown); checks no dependency' })
+  @ApiOkResponse({ description: '`{status: "ok", info: {}}`' })
+  live() {
+    return this.health.check([]);
+  }
+
+  @Public()
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: database and storage reachable and not shutting down (503 otherwise)' })
+  @ApiOkResponse({ description: '`{status: "ok", info: {accepting: {status: "up"}, database: {status: "up"}, storage: {status: "up"}}}`' })
+  @ApiServiceUnavailableResponse({ description: '`{status: "error", error: {...: {status: "down"}}}`, e.g. `accepting` while draining' })
+  ready() {
+    return this.health.check([
+      () => {
+        const accepting = this.indicators.check('accepting');
+        return this.drain.draining ? accepting.down('shutting down') : accepting.up();
+      },
+      () => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+      () =>
+        this.indicators
+          .check('storage')
+          .attempt(() => this.storage.ping())
+          .withTimeout(CHECK_TIMEOUT_MS),
+    ]);
   }
 }

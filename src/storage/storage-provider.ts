@@ -67,6 +67,9 @@ export abstract class StorageProvider {
   /** A stream of the object's bytes, or of one range of them. Rejects with a not-found error for a missing key. */
   abstract read(key: string, range?: ByteRange): Promise<Readable>;
 
+  /** Resolves when the store can be reached (readiness); rejects with the reason when it cannot. */
+  abstract ping(): Promise<void>;
+
   /** Removes the object; a missing key is not an error. */
   abstract delete(key: string): Promise<void>;
 

@@ -7,6 +7,13 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Keeps connections open but passes nothing on: the server hangs. */
   stall(): void;
+  /** Drops every connection with a TCP reset (RST) on both sides; new connections are still accepted. */
+  reset(): void;
+  /**
+   * From now on, each connection passes `bytes` from the server to the client and is then cut (both sides reset):
+   * the server dies mid-response. `restore()` lifts it.
+   */
+  cutAfter(bytes: number): void;
   /** Listens again on the same port and passes traffic on again. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -15,12 +22,40 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let stalled = false;
+  let cutAfterBytes: number | undefined;
+  /** Bytes each connection passed to its client since the last cutAfter(). */
+  const passedSinceCut = new Map<Socket, number>();
   const server: Server = createServer((client) => {
     const upstream = createConnection(target);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
+    passedSinceCut.set(client, 0);
+    // Server to client by hand (not pipe), so that a cut can pass exactly `cutAfterBytes`.
+    upstream.on('data', (chunk: Buffer) => {
+      const passed = passedSinceCut.get(client) ?? 0;
+      if (cutAfterBytes !== undefined && passed + chunk.length >= cutAfterBytes) {
+        const allowed = cutAfterBytes - passed;
+        passedSinceCut.set(client, cutAfterBytes);
+        if (allowed > 0) client.write(chunk.subarray(0, allowed));
+        upstream.pause();
+        setTimeout(() => {
+          client.resetAndDestroy();
+          upstream.resetAndDestroy();
+        }, 50);
+        return;
+      }
+      passedSinceCut.set(client, passed + chunk.length);
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => {
+          if (!stalled) upstream.resume();
+        });
+      }
+    });
+    upstream.pause();
     const drop = () => {
       pairs.delete(pair);
+      passedSinceCut.delete(client);
       client.destroy();
       upstream.destroy();
     };
@@ -28,7 +63,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('error', drop).on('close', drop);
     if (!stalled) {
       client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.resume();
     }
   });
   const listen = (port: number) =>
@@ -57,17 +92,28 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       stalled = true;
       for (const [client, upstream] of pairs) {
         client.unpipe(upstream);
-        upstream.unpipe(client);
         client.pause();
         upstream.pause();
       }
     },
+    reset() {
+      for (const [client, upstream] of pairs) {
+        client.resetAndDestroy();
+        upstream.resetAndDestroy();
+      }
+      pairs.clear();
+    },
+    cutAfter(bytes) {
+      cutAfterBytes = bytes;
+      for (const client of passedSinceCut.keys()) passedSinceCut.set(client, 0);
+    },
     async restore() {
+      cutAfterBytes = undefined;
       if (stalled) {
         stalled = false;
         for (const [client, upstream] of pairs) {
           client.pipe(upstream);
-          upstream.pipe(client);
+          upstream.resume();
         }
       }
       if (!server.listening) await listen(port);

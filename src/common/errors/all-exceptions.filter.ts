@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { dialectOf } from './api-dialect.js';
@@ -17,6 +17,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof ServiceUnavailableException && req.path.startsWith('/health')) {
+      // A failed health check: terminus' own report says which check is down (database, storage, accepting); as a
+      // problem document it would be reduced to one code that names the wrong dependency half the time.
+      res.status(503).set('Retry-After', '5').json(exception.getResponse());
+      return;
+    }
     const error = toApiError(exception);
     this.metrics.countError(error.code);
     // A client that hung up mid-body is no fault here (toApiError tells its reset from a database's).

@@ -25,6 +25,8 @@ export enum ErrorCode {
   /** The identity provider's keys cannot be fetched, and no cached key fits the token. */
   IdentityProviderUnavailable = 'IDENTITY_PROVIDER_UNAVAILABLE',
   ServiceBusy = 'SERVICE_BUSY',
+  /** The instance is stopping (SIGTERM): another instance, or this one once restarted, takes the request. */
+  ShuttingDown = 'SHUTTING_DOWN',
   RateLimitStoreUnavailable = 'RATE_LIMIT_STORE_UNAVAILABLE',
   /** A file row whose bytes are not in storage: ours to fix, never the caller's. */
   StorageInconsistent = 'STORAGE_INCONSISTENT',
@@ -57,6 +59,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.DatabaseUnavailable]: 503,
   [ErrorCode.IdentityProviderUnavailable]: 503,
   [ErrorCode.ServiceBusy]: 503,
+  [ErrorCode.ShuttingDown]: 503,
   [ErrorCode.RateLimitStoreUnavailable]: 503,
   [ErrorCode.StorageInconsistent]: 500,
   [ErrorCode.Internal]: 500,

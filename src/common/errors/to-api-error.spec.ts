@@ -24,6 +24,14 @@ describe('errors', () => {
     expect(toApiError(Object.assign(new Error('no space'), { code: 'ENOSPC' }))).toMatchObject({ status: 507, code: 'STORAGE_FULL' });
   });
 
+  it("takes Node's error for a client that went away for an aborted upload, not a database outage", () => {
+    expect(toApiError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))).toMatchObject({ status: 400, code: 'UPLOAD_ABORTED' });
+    expect(toApiError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' }))).toMatchObject({
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+    });
+  });
+
   it('hides unexpected errors behind a generic 500', () => {
     const error = toApiError(new TypeError('secret internals'));
     expect(error).toMatchObject({ status: 500, code: 'INTERNAL' });

@@ -32,7 +32,16 @@ const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
 const POOL_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|Client has encountered a connection error/;
 
-function isDatabaseUnavailable(error: { code?: unknown; message?: unknown; driverError?: { code?: unknown } }): boolean {
+type MaybeDatabaseError = { code?: unknown; message?: unknown; driverError?: { code?: unknown }; cause?: unknown };
+
+/** The error or what caused it (an authentication guard wraps the lookup that failed, for one). */
+function isDatabaseUnavailable(error: MaybeDatabaseError, depth = 0): boolean {
+  if (isConnectionFailure(error)) return true;
+  const cause = error.cause as MaybeDatabaseError | undefined;
+  return depth < 3 && typeof cause === 'object' && cause !== null && isDatabaseUnavailable(cause, depth + 1);
+}
+
+function isConnectionFailure(error: MaybeDatabaseError): boolean {
   const raw = error.code ?? error.driverError?.code;
   const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
   // SQLSTATE classes 08 (connection exception), 57P (operator intervention: shutdown), 53 (out of resources).

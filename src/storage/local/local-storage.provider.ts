@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Dirent } from 'node:fs';
-import { FileHandle, lstat, mkdir, open, opendir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, Dirent } from 'node:fs';
+import { access, FileHandle, lstat, mkdir, open, opendir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DomainError } from '../../common/errors/domain-error.js';
@@ -56,6 +56,12 @@ export class LocalStorageProvider extends StorageProvider {
       }
     }
     if (removed) this.logger.warn(`Removed ${removed} partial upload(s) left by an earlier run`);
+  }
+
+  async ping(): Promise<void> {
+    // Both folders writable: a volume gone read-only or unmounted fails here.
+    await access(join(this.root, 'objects'), constants.W_OK);
+    await access(join(this.root, 'tmp'), constants.W_OK);
   }
 
   async write(key: string, body: Readable, options: WriteOptions = {}): Promise<StoredObject> {

@@ -57,6 +57,49 @@ function isUploadGone(error: unknown): boolean {
   return e?.name === 'NoSuchUpload' || e?.$metadata?.httpStatusCode === 404;
 }
 
+// Failures that say the object store itself is away (endpoint gone, refusing, overloaded), not a bad request.
+const NETWORK_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+]);
+const UNAVAILABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'ServiceUnavailable', 'SlowDown', 'InternalError']);
+
+const NETWORK_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up)\b/;
+
+/** The SDK wraps some connection errors ("AWS SDK error wrapper for Error: connect ECONNREFUSED"): causes count too. */
+function isStoreUnavailable(error: unknown, depth = 0): boolean {
+  const e = error as
+    { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e || typeof e !== 'object' || error instanceof DomainError) return false;
+  const status = e.$metadata?.httpStatusCode;
+  return (
+    (typeof e.code === 'string' && NETWORK_ERRNOS.has(e.code)) ||
+    (typeof e.name === 'string' && UNAVAILABLE_NAMES.has(e.name)) ||
+    (typeof e.message === 'string' && NETWORK_MESSAGE.test(e.message)) ||
+    (status !== undefined && status >= 500) ||
+    (depth < 3 && isStoreUnavailable(e.cause, depth + 1))
+  );
+}
+
+/**
+ * The SDK's connection errors carry errnos the error filter would take for the database's: they become
+ * STORAGE_UNAVAILABLE here, where it is known they came from S3.
+ */
+function storageError(error: unknown): unknown {
+  if (!isStoreUnavailable(error)) return error;
+  const e = error as { name?: string; code?: string; message?: string };
+  return Object.assign(
+    new DomainError(ErrorCode.StorageUnavailable, 'The object store is unavailable; try again shortly.', { 'Retry-After': '5' }),
+    { cause: error, detail: `${e.name ?? 'Error'} ${e.code ?? ''} ${e.message ?? ''}`.trim() },
+  );
+}
+
 /** Builds the client for S3-compatible servers (MinIO, Ceph RGW, s3rver) as well as AWS. */
 export function createS3Client(settings: S3Settings): S3Client {
   return new S3Client(s3ClientConfig(settings));
@@ -132,8 +175,15 @@ export class S3StorageProvider extends StorageProvider {
       digest.destroy();
       body.destroy();
       await this.cleanUpFailedUpload(key, upload.uploadId);
-      throw error;
+      // A client that went away errors its own request stream: that is no outage of the store.
+      throw body.errored ? error : storageError(error);
     }
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).catch((error: unknown) => {
+      throw storageError(error);
+    });
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
@@ -145,14 +195,16 @@ export class S3StorageProvider extends StorageProvider {
       return result.Body as Readable;
     } catch (error) {
       if (isMissing(error)) throw new DomainError(ErrorCode.NotFound, `Storage object '${key}' is missing.`);
-      throw error;
+      throw storageError(error);
     }
   }
 
   async delete(key: string): Promise<void> {
     assertStorageKey(key);
     // S3 DeleteObject succeeds for a missing key, which is the idempotence the contract asks for.
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch((error: unknown) => {
+      throw storageError(error);
+    });
   }
 
   async stat(key: string): Promise<{ size: number } | null> {
@@ -162,21 +214,25 @@ export class S3StorageProvider extends StorageProvider {
       return { size: head.ContentLength ?? 0 };
     } catch (error) {
       if (isMissing(error)) return null;
-      throw error;
+      throw storageError(error);
     }
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<ListedObject[]> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: options.prefix || undefined,
-          MaxKeys: Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
-          ContinuationToken: token,
-        }),
-      );
+      const page = await this.client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: options.prefix || undefined,
+            MaxKeys: Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+            ContinuationToken: token,
+          }),
+        )
+        .catch((error: unknown) => {
+          throw storageError(error);
+        });
       const objects = (page.Contents ?? []).map((o) => ({ key: o.Key!, lastModified: o.LastModified ?? new Date(0), size: o.Size ?? 0 }));
       if (objects.length > 0) yield objects;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
