@@ -326,6 +326,12 @@ describe('the OpenAPI document against the real responses', () => {
     await call('delete', `/api/tokens/${token.id}`, editor.token).expect(204);
     await call('delete', `/api/tokens/${token.id}`, editor.token).expect(404);
     await call('get', '/metrics', METRICS_TOKEN).expect(200);
+    await call('get', '/api/audit', t.adminToken).expect(200);
+    await call('get', '/api/audit?limit=0', t.adminToken).expect(400);
+    await call('get', '/api/audit', editor.token).expect(403);
+    await call('get', '/api/webhooks/deliveries', t.adminToken).expect(200);
+    await call('get', '/api/webhooks/deliveries?status=bogus', t.adminToken).expect(400);
+    await call('get', '/api/webhooks/deliveries', editor.token).expect(403);
     await call('get', '/health').expect(200);
     await call('get', '/health/live').expect(200);
     await call('get', '/health/ready').expect(200);
