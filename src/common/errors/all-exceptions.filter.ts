@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { MetricsService } from '../../metrics/metrics.service.js';
+import { lingerAfterAnswer } from '../http/lingering-close.js';
 import { dialectOf } from './api-dialect.js';
 import { DomainError } from './domain-error.js';
 import { ErrorCode } from './error-code.js';
@@ -52,7 +53,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       requestId: typeof req.id === 'string' && req.id !== '' ? req.id : undefined,
     });
     // A body that was not read must not be parsed as the next request on a kept-alive socket.
-    if (!req.complete) res.setHeader('Connection', 'close');
+    if (!req.complete) {
+      res.setHeader('Connection', 'close');
+      lingerAfterAnswer(res.socket);
+    }
     res.status(error.status).set(error.headers).type(rendered.contentType).send(JSON.stringify(rendered.body));
   }
 }
