@@ -51,7 +51,10 @@ describe('reliability: a burst of 500 concurrent uploads', () => {
   let witness: Witness;
 
   beforeAll(async () => {
-    t = await startTestApp({ DATABASE_POOL_SIZE: String(POOL), ORPHAN_MIN_AGE_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '0' }, { realDatabase: true });
+    t = await startTestApp(
+      { DATABASE_POOL_SIZE: String(POOL), ORPHAN_MIN_AGE_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '0' },
+      { realDatabase: true },
+    );
     witness = await createWitness(t);
   });
   afterAll(async () => {
@@ -106,7 +109,7 @@ describe('reliability: a burst of 500 concurrent uploads', () => {
     const listed = bodyOf<Page<MolgenisFile>>(await t.http().get('/api/files?limit=1000').set(auth(user.token)).expect(200));
     expect(listed.items).toHaveLength(stored.length);
 
-    // The pool never grew past its size (a margin for the sweeper's lock session and the embedded leg's own).
+    // The pool never grew past its size (a small margin; the tus lock pool opens connections only for tus uploads).
     expect(peak).toBeLessThanOrEqual(POOL + 3);
     expect(await appConnections()).toBeLessThanOrEqual(POOL + 3);
     await observer.end();
@@ -170,7 +173,12 @@ describe('reliability: quotas and rate limits across two instances', () => {
 
   beforeAll(async () => {
     t = await startTestApp(
-      { REDIS_URL: testRedisUrl(), RATE_LIMIT_PER_MINUTE: String(LIMIT), QUOTA_BYTES_PER_USER: String(QUOTA_BYTES), QUOTA_FILES_PER_USER: '50' },
+      {
+        REDIS_URL: testRedisUrl(),
+        RATE_LIMIT_PER_MINUTE: String(LIMIT),
+        QUOTA_BYTES_PER_USER: String(QUOTA_BYTES),
+        QUOTA_FILES_PER_USER: '50',
+      },
       { realDatabase: true },
     );
     sibling = await t.startSibling();
@@ -200,7 +208,8 @@ describe('reliability: quotas and rate limits across two instances', () => {
     const size = 64 * KiB;
     const post = (instance: TestApp, token: string) =>
       instance.http().post('/api/files').set(auth(token)).set('Content-Type', 'application/octet-stream').send(randomBytes(size));
-    const usage = async (token: string) => ((await t.http().get('/api/auth/me').set(auth(token)).expect(200)).body as { usage: { bytes: number } }).usage.bytes;
+    const usage = async (token: string) =>
+      ((await t.http().get('/api/auth/me').set(auth(token)).expect(200)).body as { usage: { bytes: number } }).usage.bytes;
 
     // One after another, alternating: the third does not fit, on either instance.
     const serial = await t.createUser(['editor']);
@@ -290,4 +299,3 @@ describe('reliability: the JWKS endpoint goes away', () => {
     await expectInvariants(t);
   });
 });
-
