@@ -298,4 +298,21 @@ describe('reliability: the JWKS endpoint goes away', () => {
     await t.http().get('/api/auth/me').set(auth(token)).expect(200);
     await expectInvariants(t);
   });
+
+  it('a JWKS endpoint that accepts but never answers: 503 once the fetch times out, not a hung request; recovers', async () => {
+    const rotated = await generateKeyPair('ES256', { extractable: true });
+    const token = await sign(rotated, 'ec-3');
+    await quietLogs(/IDENTITY_PROVIDER_UNAVAILABLE|identity provider|did not answer in time/i, async () => {
+      proxy.stall();
+      await sleep(1100);
+      const res = await t.http().get('/api/auth/me').set(auth(token));
+      expect({ status: res.status, code: bodyOf<Problem>(res).code }).toEqual({ status: 503, code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+      expectRetryAfter(res);
+    });
+    await jwks.publish(rotated, 'ec-3', 'ES256');
+    await proxy.restore();
+    await sleep(1100);
+    await t.http().get('/api/auth/me').set(auth(token)).expect(200);
+    await expectInvariants(t);
+  });
 });
