@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { AppConfig } from './config/app-config.js';
@@ -13,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** The whole service, built from one validated configuration (see `loadConfig`). */
 @Module({})
@@ -39,6 +41,8 @@ export class AppModule implements BeforeApplicationShutdown {
         AuthModule,
         HealthModule,
         MetricsModule,
+        AuditModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

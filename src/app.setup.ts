@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { ProblemDto } from './common/openapi/api-errors.decorator.js';
 import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
+import { requestContext } from './common/logging/request-context.js';
 import { AppConfig } from './config/app-config.js';
 import { consoleHandler } from './console-static.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
@@ -58,6 +59,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     next();
   });
   app.set('trust proxy', config.http.trustProxy);
+  // The request in the context (main.ts's access log opens it; the tests' apps have none): the audit trail reads the
+  // caller and the client address from it.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const context = requestContext.getStore();
+    if (context) {
+      context.request = req;
+      next();
+    } else requestContext.run({ requestId: typeof req.id === 'string' ? req.id : '', request: req }, next);
+  });
   const webConsole = consoleHandler(config.console.dir);
   if (webConsole) app.use(webConsole);
   app.set('x-powered-by', false);

@@ -1,3 +1,4 @@
+import { AuditModule } from '../audit/audit.module.js';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -28,6 +29,7 @@ import { SessionsService } from './sessions/sessions.service.js';
 @Module({
   imports: [
     UsersModule,
+    AuditModule,
     ThrottleModule,
     PassportModule,
     TypeOrmModule.forFeature([ApiToken, Session]),

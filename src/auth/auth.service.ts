@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { AuditAction } from '../audit/audit-action.js';
+import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -15,6 +17,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly loginThrottle: LoginThrottle,
+    private readonly audit: AuditService,
   ) {}
 
   /** `address`: the client's, as `trust proxy` resolves it; failed logins are counted per account and per address. */
@@ -27,8 +30,14 @@ export class AuthService {
 
   /** The user whose password this is, under the same failed-login limits as every sign-in; 401 otherwise. */
   async checkPassword(username: string, password: string, address?: string): Promise<User> {
-    const user = await this.loginThrottle.attempt(username, address, () => this.users.verifyPassword(username, password));
-    if (!user) throw new DomainError(ErrorCode.Unauthenticated, 'Wrong username or password.');
-    return user;
+    try {
+      const user = await this.loginThrottle.attempt(username, address, () => this.users.verifyPassword(username, password));
+      if (!user) throw new DomainError(ErrorCode.Unauthenticated, 'Wrong username or password.');
+      return user;
+    } catch (error) {
+      // Refused sign-ins too (too many failures, hashing busy): the code says which.
+      this.audit.record(AuditAction.LoginFailed, { actor: { userId: null, username }, error });
+      throw error;
+    }
   }
 }

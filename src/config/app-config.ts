@@ -108,4 +108,18 @@ export abstract class AppConfig {
    * second, unauthenticated server serving only /metrics.
    */
   abstract readonly metrics: { token?: string; port?: number };
+  /** The audit trail: `retentionDays` old entries are pruned every `pruneIntervalSeconds` (0: never on its own). */
+  abstract readonly audit: { enabled: boolean; retentionDays: number; pruneIntervalSeconds: number };
+  /**
+   * Signed webhooks (docs/webhooks.md): none when `urls` is empty. A failed delivery is retried after `retryBaseMs`,
+   * doubling up to an hour, `maxAttempts` times in all.
+   */
+  abstract readonly webhooks: {
+    urls: string[];
+    secret?: string;
+    pollIntervalMs: number;
+    retryBaseMs: number;
+    maxAttempts: number;
+    timeoutMs: number;
+  };
 }

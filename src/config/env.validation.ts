@@ -323,6 +323,69 @@ export class EnvironmentVariables {
   @Max(10_000)
   PASSWORD_HASH_MAX_WAITING?: number;
 
+  /** The audit trail (docs/audit.md): on unless set to false. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  AUDIT_ENABLED?: boolean;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days' })
+  @Min(1, { message: 'AUDIT_RETENTION_DAYS must be at least 1' })
+  @Max(36500, { message: 'AUDIT_RETENTION_DAYS must be at most 36500' })
+  AUDIT_RETENTION_DAYS?: number;
+
+  /** How often the audit retention job runs; 0: never on its own. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'AUDIT_PRUNE_INTERVAL_SECONDS must be a whole number of seconds' })
+  @Min(0)
+  @Max(7 * 86400)
+  AUDIT_PRUNE_INTERVAL_SECONDS?: number;
+
+  /** Receivers of the webhook events, comma-separated http(s) URLs. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*$/, {
+    message: 'WEBHOOK_URLS must be a comma-separated list of http:// or https:// URLs',
+  })
+  WEBHOOK_URLS?: string;
+
+  /** The HMAC-SHA256 key of Stowage-Signature. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters' })
+  WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  WEBHOOK_POLL_INTERVAL_MS?: number;
+
+  /** The first retry's delay; each next one doubles, up to an hour. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  WEBHOOK_RETRY_BASE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  WEBHOOK_TIMEOUT_MS?: number;
+
   @IsOptional()
   @IsIn(['loopback', 'uniquelocal', 'linklocal', 'true', 'false'], {
     message: 'TRUST_PROXY must be loopback, uniquelocal, linklocal, true or false',
@@ -350,6 +413,9 @@ export function validateEnv(raw: Record<string, string | undefined>): Environmen
   }
   if (env.ADMIN_PASSWORD_RESET === true && env.ADMIN_PASSWORD === undefined) {
     lines.push('  ADMIN_PASSWORD_RESET: needs ADMIN_PASSWORD (the password to give the admin)');
+  }
+  if (env.WEBHOOK_URLS !== undefined && env.WEBHOOK_SECRET === undefined) {
+    lines.push('  WEBHOOK_SECRET: needs to be set with WEBHOOK_URLS (every delivery is signed with it)');
   }
   if (lines.length > 0) {
     throw new ConfigValidationError(`Invalid configuration:\n${lines.join('\n')}`);

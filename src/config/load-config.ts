@@ -89,5 +89,21 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     },
     log: { level: env.LOG_LEVEL ?? 'info' },
     metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
+    audit: {
+      enabled: env.AUDIT_ENABLED ?? true,
+      retentionDays: env.AUDIT_RETENTION_DAYS ?? 90,
+      pruneIntervalSeconds: env.AUDIT_PRUNE_INTERVAL_SECONDS ?? 3600,
+    },
+    webhooks: {
+      urls: (env.WEBHOOK_URLS ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+      secret: env.WEBHOOK_SECRET,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS ?? 1000,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS ?? 10_000,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS ?? 20,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS ?? 10_000,
+    },
   };
 }

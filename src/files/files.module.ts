@@ -1,3 +1,5 @@
+import { AuditModule } from '../audit/audit.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module.js';
@@ -23,7 +25,7 @@ import { UploadSessionsRepository } from './uploads/upload-sessions.repository.j
 import { UploadSweeper } from './uploads/upload-sweeper.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([FileMeta, FileGrant]), UsersModule],
+  imports: [TypeOrmModule.forFeature([FileMeta, FileGrant]), UsersModule, AuditModule, WebhooksModule],
   controllers: [FilesController, HasuraFilesController, FileSharingController, AppmixerFilesController, FilesListingController],
   providers: [
     FilesRepository,

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
+import { AuditAction } from '../audit/audit-action.js';
+import { AuditService } from '../audit/audit.service.js';
 import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
@@ -26,6 +28,14 @@ export interface UploadInput {
   id?: string;
 }
 
+interface CommitInput {
+  id: string;
+  filename: string;
+  contentType: string;
+  storageKey: string;
+  stored: StoredObject;
+}
+
 /** Long enough to start a download, short enough that a leaked URL is soon useless. */
 const PRESIGNED_URL_TTL_SECONDS = 60;
 
@@ -41,6 +51,7 @@ export class FilesService {
     private readonly access: FileAccessPolicy,
     private readonly quotas: QuotaService,
     private readonly metrics: MetricsService,
+    private readonly audit: AuditService,
   ) {}
 
   get maxUploadBytes(): number {
@@ -54,6 +65,18 @@ export class FilesService {
 
   /** Streams the body to storage, then commits the metadata row: a file is visible only once whole. */
   async upload(principal: Principal, input: UploadInput): Promise<FileMeta> {
+    let stored: CommitInput;
+    try {
+      stored = await this.store(principal, input);
+    } catch (error) {
+      this.audit.record(AuditAction.FileUpload, { actor: principal, fileId: input.id, error });
+      throw error;
+    }
+    return this.commitStored(principal, stored);
+  }
+
+  /** An upload's checks and bytes: everything up to its commit (which audits itself). */
+  private async store(principal: Principal, input: UploadInput): Promise<CommitInput> {
     if (!principal.can(Permission.FileWrite)) throw forbidden('Uploading requires the WRITE permission.');
     if (input.declaredSize !== undefined && input.declaredSize > this.maxUploadBytes) {
       throw new DomainError(
@@ -75,7 +98,7 @@ export class FilesService {
     const stored = await this.storeClientBytes(storageKey, input.body, allowance.cap(this.maxUploadBytes)).catch((error) => {
       throw allowance.translate(error);
     });
-    return this.commitStored(principal, { id, filename: input.filename, contentType: input.contentType, storageKey, stored });
+    return { id, filename: input.filename, contentType: input.contentType, storageKey, stored };
   }
 
   /**
@@ -91,12 +114,9 @@ export class FilesService {
    * assembled): the file becomes visible now. If the row cannot be written, the object is removed so that it never
    * leaks, unless `keepObjectOnFailure` says the caller still tracks it (a tus upload retries its commit).
    */
-  async commitStored(
-    principal: Principal,
-    input: { id: string; filename: string; contentType: string; storageKey: string; stored: StoredObject },
-    options: { keepObjectOnFailure?: boolean } = {},
-  ): Promise<FileMeta> {
+  async commitStored(principal: Principal, input: CommitInput, options: { keepObjectOnFailure?: boolean } = {}): Promise<FileMeta> {
     try {
+      // The upload's audit entry goes in with the row: one statement, one commit for both.
       const file = await this.files.insert(
         Object.assign(new FileMeta(), {
           id: input.id,
@@ -108,10 +128,12 @@ export class FilesService {
           storageKey: input.storageKey,
           ownerId: principal.userId,
         }),
+        this.audit.entry(AuditAction.FileUpload, { actor: principal, fileId: input.id }),
       );
       this.logger.log(`Stored file ${input.id} (${input.stored.size} bytes) for ${principal.username}`);
       return file;
     } catch (error) {
+      this.audit.record(AuditAction.FileUpload, { actor: principal, fileId: input.id, error });
       if (!options.keepObjectOnFailure) {
         await this.storage
           .delete(input.storageKey)
@@ -145,6 +167,21 @@ export class FilesService {
     return this.storage.presignedUrl(file.storageKey, PRESIGNED_URL_TTL_SECONDS, { contentType: file.contentType, contentDisposition });
   }
 
+  /** `get` for a download: a refusal (unknown file, no READ permission) is in the audit trail. */
+  async getForDownload(principal: Principal, id: string): Promise<FileMeta> {
+    try {
+      return await this.get(principal, id);
+    } catch (error) {
+      this.audit.record(AuditAction.FileDownload, { actor: principal, fileId: id, error });
+      throw error;
+    }
+  }
+
+  /** A download about to be served (its bytes, a range of them, or a redirect to them), for the audit trail. */
+  recordDownload(principal: Principal | undefined, file: FileMeta): void {
+    this.audit.record(AuditAction.FileDownload, { actor: principal, fileId: file.id });
+  }
+
   /** Opens the file's bytes (or one range of them) for a caller who may read it. */
   async openContent(file: FileMeta, range?: ByteRange): Promise<Readable> {
     try {
@@ -167,13 +204,17 @@ export class FilesService {
   }
 
   /** Removes the row first (the file disappears at once), then the bytes. */
-  async delete(principal: Principal, id: string): Promise<FileMeta> {
+  delete(principal: Principal, id: string): Promise<FileMeta> {
+    return this.audit.track(AuditAction.FileDelete, { actor: principal, fileId: id }, () => this.deleteAudited(principal, id));
+  }
+
+  private async deleteAudited(principal: Principal, id: string): Promise<FileMeta> {
     const file = await this.find(id);
     if (!(await this.canWrite(principal, file))) {
       throw forbidden(`You do not have WRITE permission on file '${id}'.`);
     }
     // By id AND storage key: a row replaced since the check above (same id, other bytes) is not the one checked.
-    if (!(await this.files.deleteExactly(id, file.storageKey))) throw fileNotFound(id);
+    if (!(await this.files.deleteExactly(file))) throw fileNotFound(id);
     await this.storage
       .delete(file.storageKey)
       .catch((e) => this.logger.error(`Deleted file ${id} but not its object ${file.storageKey}: ${e}`));

@@ -75,6 +75,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly backgroundFailures = new Counter({
+    name: 'stowage_background_failures_total',
+    help: 'Failures of work done outside a request, by kind (audit_write: an audit entry not written; webhook_dispatch: a dispatcher poll that failed)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly webhookAttempts = new Counter({
+    name: 'stowage_webhook_attempts_total',
+    help: 'Webhook delivery attempts, by event type and outcome (delivered, retry, failed: given up)',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Passed to storage writes of client bytes (WriteOptions.onBytes); undefined when metrics are off. */
   readonly uploadByteCounter: ((bytes: number) => void) | undefined;
 
@@ -124,6 +137,16 @@ export class MetricsService {
   /** A sweeper run that failed (it is retried by the next). */
   recordSweepFailure(kind: string): void {
     if (this.enabled) this.sweeps.inc({ kind, outcome: 'failed' });
+  }
+
+  /** Work outside any request that failed (it is retried or logged), by kind. */
+  countBackgroundFailure(kind: string): void {
+    if (this.enabled) this.backgroundFailures.inc({ kind });
+  }
+
+  /** One webhook delivery attempt and how it ended. */
+  recordWebhookAttempt(event: string, outcome: 'delivered' | 'retry' | 'failed'): void {
+    if (this.enabled) this.webhookAttempts.inc({ event, outcome });
   }
 
   /** The exposition, in the Prometheus text format. */

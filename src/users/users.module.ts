@@ -1,3 +1,4 @@
+import { AuditModule } from '../audit/audit.module.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QuotaService } from './quotas/quota.service.js';
@@ -8,7 +9,7 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
+  imports: [TypeOrmModule.forFeature([User]), AuditModule],
   controllers: [UsersController],
   providers: [UsersService, UserUsageRepository, QuotaService, IdpUsersService],
   exports: [UsersService, QuotaService, IdpUsersService],

@@ -2,6 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
+import { AuditAction } from '../audit/audit-action.js';
+import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -27,6 +29,7 @@ export class UsersService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {
     this.passwords = new PasswordHasher(config.limits.passwordHashMaxWaiting);
   }
@@ -128,7 +131,10 @@ export class UsersService implements OnApplicationBootstrap {
   ): Promise<User> {
     const passwordHash = await this.passwords.hash(password);
     try {
-      return await this.users.save(this.users.create({ username, passwordHash, roles, ...identity }));
+      const user = await this.users.save(this.users.create({ username, passwordHash, roles, ...identity }));
+      // By an admin, or on first sight of a gateway's or the IdP's user (then nobody is signed in: no actor).
+      this.audit.record(AuditAction.UserCreate, { target: user.id });
+      return user;
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new DomainError(ErrorCode.UsernameTaken, `The username '${username}' is taken.`);
@@ -175,7 +181,11 @@ export class UsersService implements OnApplicationBootstrap {
    * Their files stay (owner cleared) for admins to manage; their tokens stop working at once on this instance, and
    * within USER_CACHE_MS on the others.
    */
-  async delete(id: string, actingUserId: string): Promise<void> {
+  delete(id: string, actingUserId: string): Promise<void> {
+    return this.audit.track(AuditAction.UserDelete, { target: id }, () => this.deleteAudited(id, actingUserId));
+  }
+
+  private async deleteAudited(id: string, actingUserId: string): Promise<void> {
     if (id === actingUserId) throw new DomainError(ErrorCode.Conflict, 'You cannot delete your own account.');
     const user = await this.findById(id);
     if (!user) throw new DomainError(ErrorCode.UserNotFound, `User '${id}' was not found.`);

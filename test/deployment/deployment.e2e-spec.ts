@@ -10,6 +10,7 @@ import { metricValue } from '../support/metrics.js';
 import { startNginx, Nginx } from '../support/nginx.js';
 import { SERVICE_BUILD_DIR, ServiceProcess, ensureServiceBuild, startServiceProcess } from '../support/service-process.js';
 import { ADMIN, prepareTestEnv, TestEnv } from '../support/test-app.js';
+import { eventually, signatureVerifies, WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * The docker-compose shape, from real parts since there is no Docker engine here: a one-shot migration, two service
@@ -20,6 +21,7 @@ import { ADMIN, prepareTestEnv, TestEnv } from '../support/test-app.js';
 const MiB = 1024 * 1024;
 const LARGE = 200 * MiB;
 const METRICS_TOKEN = 'deployment-metrics-' + randomBytes(12).toString('hex');
+const WEBHOOK_SECRET = 'deployment-webhooks-' + randomBytes(12).toString('hex');
 
 /** 200 MiB that differ block by block (a misplaced block changes the hash), made on the fly, never held whole. */
 const BLOCK = randomBytes(MiB);
@@ -74,6 +76,7 @@ describe('the deployment shape: nginx (deploy/nginx.conf) in front of two instan
   let instances: ServiceProcess[] = [];
   let nginx: Nginx;
   let token: string;
+  const receiver = new WebhookReceiver();
   const auth = () => ({ Authorization: `Bearer ${token}` });
   const scrape = (instance: ServiceProcess) =>
     fetch(`${instance.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }).then(async (r) => {
@@ -84,8 +87,18 @@ describe('the deployment shape: nginx (deploy/nginx.conf) in front of two instan
     (await Promise.all(instances.map(scrape))).map((text) => metricValue(text, name, labels));
 
   beforeAll(async () => {
+    await receiver.start();
     testEnv = await prepareTestEnv(
-      { STORAGE_DRIVER: 's3', METRICS_TOKEN, DATABASE_MIGRATIONS_RUN: 'false', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+      {
+        STORAGE_DRIVER: 's3',
+        METRICS_TOKEN,
+        DATABASE_MIGRATIONS_RUN: 'false',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        WEBHOOK_URLS: receiver.url,
+        WEBHOOK_SECRET,
+        WEBHOOK_POLL_INTERVAL_MS: '100',
+      },
       { realDatabase: true },
     );
     // As compose's one-shot `migrate` service: the migrations run once, before any replica starts.
@@ -111,6 +124,7 @@ describe('the deployment shape: nginx (deploy/nginx.conf) in front of two instan
     await nginx?.stop();
     await Promise.all(instances.map((i) => i.stop()));
     await testEnv?.cleanup();
+    await receiver.stop();
   }, 60_000);
 
   let large: { id: string; sha256: string };
@@ -255,5 +269,33 @@ describe('the deployment shape: nginx (deploy/nginx.conf) in front of two instan
     expect(refused.status).toBe(401);
     await refused.arrayBuffer();
     expect(await nginx.errorLog()).not.toMatch(/too big header|upstream prematurely closed/);
+  });
+
+  it('a webhook delivered once: both instances dispatch from one outbox, each event reaches the receiver one time', async () => {
+    const up = await fetch(`${nginx.url}/api/files`, {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'text/plain', 'x-molgenis-filename': 'hooked.txt' },
+      body: 'announced',
+    });
+    expect(up.status).toBe(201);
+    const { id } = (await up.json()) as { id: string };
+    const deliveries = async () => {
+      const res = await fetch(`${nginx.url}/api/webhooks/deliveries?limit=1000`, { headers: auth() });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { items: { id: string; status: string; attempts: number }[]; total: number };
+    };
+    // Every upload of this spec queued a file.created: all of them delivered, each one attempt.
+    const all = await eventually(async () => {
+      const page = await deliveries();
+      expect(page.items.every((d) => d.status === 'delivered')).toBe(true);
+      return page;
+    });
+    expect(all.items.every((d) => d.attempts === 1)).toBe(true);
+    const hooked = receiver.received.filter((hook) => (JSON.parse(hook.body) as { data: { file: { id: string } } }).data.file.id === id);
+    expect(hooked).toHaveLength(1);
+    expect(hooked[0].headers['stowage-event']).toBe('file.created');
+    expect(signatureVerifies(WEBHOOK_SECRET, hooked[0])).toBe(true);
+    expect(receiver.received).toHaveLength(all.total);
+    expect(new Set(receiver.received.map((hook) => hook.headers['stowage-delivery'])).size).toBe(all.total);
   });
 });

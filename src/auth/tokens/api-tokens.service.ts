@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditAction } from '../../audit/audit-action.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { badRequest, DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -26,13 +28,23 @@ export class ApiTokensService {
   constructor(
     @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
     config: AppConfig,
   ) {
     this.maxIdleMs = config.auth.idpTokenMaxIdleSeconds * 1000;
   }
 
   /** The new token and its secret, which is returned this once and stored only as a hash. */
-  async create(
+  create(
+    principal: Principal,
+    request: { description: string; expiresAt?: Date; scopes?: readonly Scope[] },
+  ): Promise<{ token: ApiToken; secret: string }> {
+    return this.audit.track(AuditAction.TokenCreate, { actor: principal, targetOf: ({ token }) => token.id }, () =>
+      this.createAudited(principal, request),
+    );
+  }
+
+  private async createAudited(
     principal: Principal,
     request: { description: string; expiresAt?: Date; scopes?: readonly Scope[] },
   ): Promise<{ token: ApiToken; secret: string }> {
@@ -72,7 +84,11 @@ export class ApiTokensService {
   }
 
   /** Only the owner revokes; someone else's token id answers 404, as if it did not exist. */
-  async revoke(principal: Principal, id: string): Promise<void> {
+  revoke(principal: Principal, id: string): Promise<void> {
+    return this.audit.track(AuditAction.TokenRevoke, { actor: principal, target: id }, () => this.revokeAudited(principal, id));
+  }
+
+  private async revokeAudited(principal: Principal, id: string): Promise<void> {
     const result = isUuid(id) ? await this.tokens.delete({ id, userId: principal.userId }) : { affected: 0 };
     if ((result.affected ?? 0) === 0) throw new DomainError(ErrorCode.NotFound, `API token '${id}' was not found.`);
     this.logger.log(`${principal.username} revoked API token ${id}`);

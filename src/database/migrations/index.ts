@@ -6,6 +6,7 @@ import { IdentityHardening1765100000000 } from './1765100000000-IdentityHardenin
 import { QuotasAndSweeper1765400000000 } from './1765400000000-QuotasAndSweeper.js';
 import { TusUploads1765600000000 } from './1765600000000-TusUploads.js';
 import { UploadSessionsPerUser1766100000000 } from './1766100000000-UploadSessionsPerUser.js';
+import { AuditAndWebhooks1766300000000 } from './1766300000000-AuditAndWebhooks.js';
 import { Sessions1766400000000 } from './1766400000000-Sessions.js';
 
 /** Every migration, oldest first. Listed explicitly: globs do not load reliably from ES modules. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   QuotasAndSweeper1765400000000,
   TusUploads1765600000000,
   UploadSessionsPerUser1766100000000,
+  AuditAndWebhooks1766300000000,
   Sessions1766400000000,
 ];

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
+import type { Principal } from '../../auth/principal.js';
 import type { ByteRange } from '../../storage/storage-provider.js';
 import { FileMeta } from '../file-meta.entity.js';
 import { FilesService } from '../files.service.js';
@@ -40,6 +41,7 @@ export async function sendFile(
     // STORAGE_PRESIGNED_DOWNLOADS: the object store serves the bytes (and Range, conditionals) itself.
     const url = await files.presignedDownloadUrl(file, contentDispositionFor(file, options));
     if (url) {
+      files.recordDownload(req.user as Principal | undefined, file);
       res.setHeader('Cache-Control', 'no-store');
       res.redirect(302, url);
       return;
@@ -70,6 +72,7 @@ export async function sendFile(
     res.end();
     return;
   }
+  files.recordDownload(req.user as Principal | undefined, file);
   const sent = pipeline(content, res);
   files.meterDownload(content);
   await sent.catch((error: NodeJS.ErrnoException) => {

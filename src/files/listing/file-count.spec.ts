@@ -1,3 +1,4 @@
+import type { AuditService } from '../../audit/audit.service.js';
 import { describe, expect, it } from '@jest/globals';
 import { Principal } from '../../auth/principal.js';
 import { StorageProvider } from '../../storage/storage-provider.js';
@@ -50,7 +51,7 @@ function fakeRepository(matching: number, tableRows: number, inSample?: number) 
     ),
     count: () => (calls.push('count'), Promise.resolve(matching)),
   };
-  const service = new FileListingService(repository as unknown as FileListingRepository, {} as StorageProvider);
+  const service = new FileListingService(repository as unknown as FileListingRepository, {} as StorageProvider, {} as AuditService);
   return { service, calls };
 }
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository, SelectQueryBuilder } from 'typeorm';
+import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../../auth/principal.js';
+import { WebhookEventType } from '../../webhooks/webhook-event.js';
+import { WebhookOutbox } from '../../webhooks/webhook-outbox.js';
 import { FileMeta } from '../file-meta.entity.js';
 import { applyFilters, applySortAndPage, withPageSample } from './file-listing.query.js';
 import { FilterCondition, ListQuery } from './list-query.js';
@@ -10,7 +12,10 @@ import { applyVisibility } from './visibility.js';
 /** Listing queries over file_meta: one builder (filters + visibility) behind every dialect's listing. */
 @Injectable()
 export class FileListingRepository {
-  constructor(@InjectRepository(FileMeta) private readonly files: Repository<FileMeta>) {}
+  constructor(
+    @InjectRepository(FileMeta) private readonly files: Repository<FileMeta>,
+    private readonly outbox: WebhookOutbox,
+  ) {}
 
   private visible(principal: Principal, filters: readonly FilterCondition[]): SelectQueryBuilder<FileMeta> {
     return applyFilters(applyVisibility(this.files.createQueryBuilder('f'), principal), filters);
@@ -57,9 +62,12 @@ export class FileListingRepository {
   }
 
   /** Up to `batch` of the owner's own files matching the filters (id and storage key only). */
-  findOwnMatching(ownerId: string, filters: readonly FilterCondition[], batch: number): Promise<Pick<FileMeta, 'id' | 'storageKey'>[]> {
+  findOwnMatching(ownerId: string, filters: readonly FilterCondition[], batch: number): Promise<FileMeta[]> {
     return applyFilters(
-      this.files.createQueryBuilder('f').select(['f.id', 'f.storageKey']).where('f.ownerId = :ownerId', { ownerId }),
+      this.files
+        .createQueryBuilder('f')
+        .select(['f.id', 'f.storageKey', 'f.filename', 'f.contentType', 'f.size', 'f.sha256', 'f.ownerId'])
+        .where('f.ownerId = :ownerId', { ownerId }),
       filters,
     )
       .orderBy('f.id')
@@ -67,15 +75,20 @@ export class FileListingRepository {
       .getMany();
   }
 
-  /** Deletes those of `ids` the owner still owns; returns the storage keys of the rows really deleted. */
-  async deleteOwned(ownerId: string, ids: string[]): Promise<string[]> {
-    const result = await this.files
-      .createQueryBuilder()
-      .delete()
-      .from(FileMeta)
-      .where({ id: In(ids), ownerId })
-      .returning(['storageKey'])
-      .execute();
-    return (result.raw as { storage_key: string }[]).map((row) => row.storage_key);
+  /**
+   * Deletes those of `files` the owner still owns, with their file.deleted events when webhooks are on; returns the
+   * ids and storage keys of the rows really deleted.
+   */
+  async deleteOwned(ownerId: string, files: FileMeta[]): Promise<{ id: string; storageKey: string }[]> {
+    const ids = files.map((file) => file.id);
+    const events = this.outbox.enabled ? files.map((file) => this.outbox.event(WebhookEventType.FileDeleted, file)) : [];
+    const outbox = this.outbox.enabled ? this.outbox.cte(events, 'deleted', 'id', 3) : undefined;
+    const del = 'DELETE FROM file_meta WHERE id = ANY($1::varchar[]) AND owner_id = $2 RETURNING id, storage_key';
+    const rows = await this.files.query<{ id: string; storage_key: string }[]>(
+      // As CTEs: TypeORM answers a bare DELETE with [rows, count], a SELECT with the rows.
+      `WITH deleted AS (${del})${outbox ? `, ${outbox.sql}` : ''} SELECT id, storage_key FROM deleted`,
+      [ids, ownerId, ...(outbox?.params ?? [])],
+    );
+    return rows.map((row) => ({ id: row.id, storageKey: row.storage_key }));
   }
 }

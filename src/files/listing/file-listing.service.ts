@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditAction } from '../../audit/audit-action.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
 import { badRequest, forbidden } from '../../common/errors/domain-error.js';
@@ -18,6 +20,7 @@ export class FileListingService {
   constructor(
     private readonly listing: FileListingRepository,
     private readonly storage: StorageProvider,
+    private readonly audit: AuditService,
   ) {}
 
   /** One page of the files the caller may see. */
@@ -66,13 +69,11 @@ export class FileListingService {
     for (;;) {
       const batch = await this.listing.findOwnMatching(principal.userId, filters, DELETE_BATCH);
       if (batch.length === 0) break;
-      const keys = await this.listing.deleteOwned(
-        principal.userId,
-        batch.map((file) => file.id),
-      );
-      deleted += keys.length;
+      const gone = await this.listing.deleteOwned(principal.userId, batch);
+      deleted += gone.length;
+      for (const file of gone) this.audit.record(AuditAction.FileDelete, { actor: principal, fileId: file.id });
       await Promise.all(
-        keys.map((key) =>
+        gone.map(({ storageKey: key }) =>
           this.storage.delete(key).catch((e) => this.logger.error(`Bulk delete removed a row but not its object ${key}: ${e}`)),
         ),
       );

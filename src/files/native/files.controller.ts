@@ -127,7 +127,7 @@ export class FilesController {
       );
     }
     const options = alt === 'media' ? parseDownloadOptions({ disposition, download }) : undefined;
-    const file = await this.files.get(principal, id);
+    const file = options ? await this.files.getForDownload(principal, id) : await this.files.get(principal, id);
     if (options) await sendFile(req, res, this.files, file, options);
     else res.json(toMolgenisFile(file));
   }

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditAction } from '../../audit/audit-action.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { Principal } from '../../auth/principal.js';
 import { badRequest, DomainError, fileNotFound, forbidden } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
@@ -27,6 +29,7 @@ export class FileSharingService {
     private readonly grants: FileGrantsRepository,
     private readonly access: FileAccessPolicy,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
   ) {}
 
   async list(principal: Principal, fileId: string): Promise<FileGrant[]> {
@@ -35,18 +38,22 @@ export class FileSharingService {
   }
 
   /** Creates the grant, or changes the permission of the grantee's existing one. */
-  async grant(principal: Principal, fileId: string, request: GrantRequest): Promise<FileGrant> {
+  grant(principal: Principal, fileId: string, request: GrantRequest): Promise<FileGrant> {
+    return this.audit.track(AuditAction.FileShare, { actor: principal, fileId }, () => this.grantAudited(principal, fileId, request));
+  }
+
+  private async grantAudited(principal: Principal, fileId: string, request: GrantRequest): Promise<FileGrant> {
     if ((request.username === undefined) === (request.role === undefined)) {
       throw badRequest('Send exactly one of username or role.');
     }
-    await this.fileToManage(principal, fileId);
+    const file = await this.fileToManage(principal, fileId);
     let userId: string | null = null;
     if (request.username !== undefined) {
       const user = await this.users.findByUsername(request.username);
       if (!user) throw new DomainError(ErrorCode.UserNotFound, `User '${request.username}' was not found.`);
       userId = user.id;
     }
-    const id = await this.grants.upsert({
+    const id = await this.grants.upsert(file, {
       fileId,
       userId,
       role: request.role ?? null,
@@ -59,7 +66,11 @@ export class FileSharingService {
     return (await this.grants.findOnFile(fileId, id))!;
   }
 
-  async revoke(principal: Principal, fileId: string, grantId: string): Promise<void> {
+  revoke(principal: Principal, fileId: string, grantId: string): Promise<void> {
+    return this.audit.track(AuditAction.FileUnshare, { actor: principal, fileId }, () => this.revokeAudited(principal, fileId, grantId));
+  }
+
+  private async revokeAudited(principal: Principal, fileId: string, grantId: string): Promise<void> {
     await this.fileToManage(principal, fileId);
     const grant = isUuid(grantId) ? await this.grants.findOnFile(fileId, grantId) : null;
     if (!grant || !(await this.grants.delete(grant.id))) throw grantNotFound(fileId, grantId);

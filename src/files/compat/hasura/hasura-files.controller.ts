@@ -138,7 +138,7 @@ export class HasuraFilesController {
     @Res() res: Response,
     @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
-    const file = await this.files.get(principal, fileId);
+    const file = await this.files.getForDownload(principal, fileId);
     await sendFile(req, res, this.files, file);
   }
 
