@@ -1,16 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
-import { ProblemDto } from './common/openapi/api-errors.decorator.js';
-import { documentIdentityProviderOutage } from './common/openapi/identity-provider-outage.js';
+import { buildOpenApiDocument, SWAGGER_UI_OPTIONS } from './common/openapi/openapi-document.js';
 import { requestContext } from './common/logging/request-context.js';
 import { AppConfig } from './config/app-config.js';
 import { consoleHandler } from './console-static.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
-import { documentRateLimits } from './throttle/rate-limit.openapi.js';
 import { DrainService } from './health/drain.service.js';
 import type { Server } from 'node:http';
 import { isUnder, RoutePrefix } from './common/routes.js';
@@ -118,24 +116,6 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     );
   }
 
-  const document = documentRateLimits(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Stowage')
-        .setDescription(
-          'A file storage service speaking three APIs: the native MOLGENIS-style Files API at /api/files, ' +
-            'the Appmixer Files API at /files and the Hasura filestore API at /v1/file. ' +
-            'Authenticate with POST /api/auth/login, then send the token as `Authorization: Bearer` or `x-molgenis-token`.',
-        )
-        .setVersion('0.1.0')
-        .addBearerAuth()
-        .addApiKey({ type: 'apiKey', in: 'header', name: 'x-molgenis-token' }, 'x-molgenis-token')
-        .build(),
-      { extraModels: [ProblemDto] },
-    ),
-  );
-  if (config.identityProvider) documentIdentityProviderOutage(document);
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app, config), SWAGGER_UI_OPTIONS);
   return app;
 }

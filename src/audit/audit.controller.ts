@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAuth } from '../common/openapi/api-auth.decorator.js';
 import { RequirePermission } from '../auth/decorators/auth.decorators.js';
 import { Permission } from '../permissions/permissions.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
@@ -11,7 +12,8 @@ import { AuditEntryDto, AuditQueryDto } from './dto/audit-query.dto.js';
 const toAuditEntryDto = (entry: AuditEntry): AuditEntryDto => ({ ...entry, at: entry.at.toISOString() });
 
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiAuth()
+@ApiExtraModels(AuditEntryDto)
 @RequirePermission(Permission.UserManage)
 @Controller('api/audit')
 export class AuditController {
@@ -19,8 +21,20 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'The audit trail (admin), newest first; see docs/audit.md' })
-  @ApiOkResponse({ type: AuditEntryDto, isArray: true })
-  @ApiErrors(400, 401, 403)
+  @ApiOkResponse({
+    description: 'One page of entries, with the paging envelope of the native listings',
+    schema: {
+      type: 'object',
+      required: ['items', 'total', 'limit', 'offset'],
+      properties: {
+        items: { type: 'array', items: { $ref: getSchemaPath(AuditEntryDto) } },
+        total: { type: 'integer' },
+        limit: { type: 'integer' },
+        offset: { type: 'integer' },
+      },
+    },
+  })
+  @ApiErrors('molgenis', [400, 401, 403])
   async list(@Query(ValidateDto) query: AuditQueryDto): Promise<{ items: AuditEntryDto[]; total: number; limit: number; offset: number }> {
     const filter = {
       actor: query.actor,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuth } from '../common/openapi/api-auth.decorator.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { QuotaService } from '../users/quotas/quota.service.js';
 import { AuthService } from './auth.service.js';
@@ -21,18 +22,18 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a username and password for a bearer token' })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiErrors(400, 401, 429, 503)
+  @ApiErrors('molgenis', [400, 401, 429, 503])
   login(@Body(ValidateDto) body: LoginDto, @Ip() address: string): Promise<TokenResponseDto> {
     return this.auth.login(body.username, body.password, address);
   }
 
   @Get('me')
-  @ApiBearerAuth()
+  @ApiAuth()
   @ApiOperation({
     summary: 'Who am I: the caller with roles, permissions, storage usage and quotas (and, for an API token, its effective scopes)',
   })
   @ApiOkResponse({ type: MeDto })
-  @ApiErrors(401, 503)
+  @ApiErrors('molgenis', [401, 503])
   async me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
     const [usage, limits] = await Promise.all([this.quotas.usageOf(principal.userId), this.quotas.limitsOf(principal.userId)]);
     const scopes = principal.effectiveScopes;

@@ -8,6 +8,18 @@ import { StorageProvider } from '../storage/storage-provider.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** Terminus' health check result. */
+const HEALTH = {
+  type: 'object',
+  required: ['status'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+    info: { type: 'object', additionalProperties: true },
+    error: { type: 'object', additionalProperties: true },
+    details: { type: 'object', additionalProperties: true },
+  },
+};
+
 @ApiTags('health')
 // Load balancers poll it: never rate limited.
 @SkipThrottle()
@@ -25,8 +37,8 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness and database readiness (503 when the database is unreachable)' })
-  @ApiOkResponse({ description: '`{status: "ok", info: {database: {status: "up"}}}`' })
-  @ApiServiceUnavailableResponse({ description: '`{status: "error", error: {database: {status: "down"}}}`' })
+  @ApiOkResponse({ description: '`{status: "ok", info: {database: {status: "up"}}}`', content: { 'application/json': { schema: HEALTH } } })
+  @ApiServiceUnavailableResponse({ description: 'The database is unreachable', content: { 'application/json': { schema: HEALTH } } })
   check() {
     return this.health.check([() => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })]);
   }
@@ -35,7 +47,7 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process answers (also while it drains at shutdown); checks no dependency' })
-  @ApiOkResponse({ description: '`{status: "ok", info: {}}`' })
+  @ApiOkResponse({ description: '`{status: "ok", info: {}}`', content: { 'application/json': { schema: HEALTH } } })
   live() {
     return this.health.check([]);
   }
@@ -44,8 +56,14 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database and storage reachable and not shutting down (503 otherwise)' })
-  @ApiOkResponse({ description: '`{status: "ok", info: {accepting: {status: "up"}, database: {status: "up"}, storage: {status: "up"}}}`' })
-  @ApiServiceUnavailableResponse({ description: '`{status: "error", error: {...: {status: "down"}}}`, e.g. `accepting` while draining' })
+  @ApiOkResponse({
+    description: '`{status: "ok", info: {accepting: {status: "up"}, database: {status: "up"}, storage: {status: "up"}}}`',
+    content: { 'application/json': { schema: HEALTH } },
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The database or storage is unreachable, or the instance is draining',
+    content: { 'application/json': { schema: HEALTH } },
+  })
   ready() {
     return this.health.check([
       () => {

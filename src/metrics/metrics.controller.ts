@@ -33,7 +33,7 @@ export class MetricsController {
       'text/plain': { schema: { type: 'string', example: 'http_requests_total{method="GET",route="/api/files/:id",status="200"} 42' } },
     },
   })
-  @ApiErrors(401, 404)
+  @ApiErrors('molgenis', [401, 404])
   async scrape(@Res() res: Response): Promise<void> {
     const { contentType, body } = await this.metrics.render();
     res.status(200).type(contentType).setHeader('Cache-Control', 'no-store');

@@ -1,14 +1,8 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { dialectOf } from '../common/errors/api-dialect.js';
+import { errorContent } from '../common/openapi/api-errors.decorator.js';
 
 type Responses = Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
-
-/** The error body of each dialect, as the global filter renders it (schemas registered by the dialects' decorators). */
-const ERROR_CONTENT = {
-  molgenis: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } },
-  appmixer: { 'application/json': { schema: { $ref: '#/components/schemas/AppmixerErrorDto' } } },
-  hasura: { 'application/json': { schema: { $ref: '#/components/schemas/HasuraErrorDto' } } },
-};
 
 const seconds = (description: string) => ({ description, schema: { type: 'integer', minimum: 1 } });
 
@@ -33,14 +27,19 @@ export function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     // HealthController is exempt (@SkipThrottle), whatever probes it gains; so is MetricsController.
     if (path === '/health' || path.startsWith('/health/') || path === '/metrics') continue;
-    const content = ERROR_CONTENT[dialectOf(path)];
+    const dialect = dialectOf(path);
     for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
       const operation = item[method];
       if (!operation) continue;
       const responses = operation.responses as Responses;
-      responses['429'] = { ...TOO_MANY, ...responses['429'], headers: TOO_MANY.headers, content };
+      responses['429'] = { ...TOO_MANY, ...responses['429'], headers: TOO_MANY.headers, content: errorContent(dialect, 429) };
       const unavailable = responses['503'];
-      if (!unavailable) responses['503'] = { description: STORE_DOWN, headers: { 'Retry-After': seconds('Seconds to wait') }, content };
+      if (!unavailable)
+        responses['503'] = {
+          description: STORE_DOWN,
+          headers: { 'Retry-After': seconds('Seconds to wait') },
+          content: errorContent(dialect, 503),
+        };
       else if (!unavailable.description.includes('RATE_LIMIT_STORE_UNAVAILABLE')) unavailable.description += `; or ${STORE_DOWN}`;
     }
   }

@@ -1,26 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators/auth.decorators.js';
 import { Permission } from '../permissions/permissions.js';
 import { Principal } from '../auth/principal.js';
 import { badRequest } from '../common/errors/domain-error.js';
+import { ApiAuth } from '../common/openapi/api-auth.decorator.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { PageQueryDto } from '../common/paging/page-query.dto.js';
-import { CreateUserDto, toUserDto, UpdateUserDto, UserDto } from './dto/user.dto.js';
+import { CreateUserDto, toUserDto, UpdateUserDto, UserDto, UserPageDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
 import { ValidateDto } from '../common/validation/validate-dto.pipe.js';
 
 @ApiTags('users')
-@ApiBearerAuth()
+@ApiAuth()
 @RequirePermission(Permission.UserManage)
 @Controller('api/users')
 export class UsersController {
@@ -29,18 +21,16 @@ export class UsersController {
   @Post()
   @ApiOperation({ summary: 'Create a user (admin)' })
   @ApiCreatedResponse({ type: UserDto })
-  @ApiErrors(400, 401, 403, 409, 503)
+  @ApiErrors('molgenis', [400, 401, 403, 409, 503])
   async create(@Body(ValidateDto) body: CreateUserDto): Promise<UserDto> {
     return toUserDto(await this.users.create(body.username, body.password, body.roles));
   }
 
   @Get()
   @ApiOperation({ summary: 'List users (admin), by username' })
-  @ApiOkResponse({ type: UserDto, isArray: true })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'offset', required: false })
-  @ApiErrors(400, 401, 403)
-  async list(@Query(ValidateDto) page: PageQueryDto): Promise<{ items: UserDto[]; total: number; limit: number; offset: number }> {
+  @ApiOkResponse({ type: UserPageDto })
+  @ApiErrors('molgenis', [400, 401, 403])
+  async list(@Query(ValidateDto) page: PageQueryDto): Promise<UserPageDto> {
     const [users, total] = await this.users.list(page.limit, page.offset);
     return { items: users.map(toUserDto), total, limit: page.limit, offset: page.offset };
   }
@@ -54,7 +44,7 @@ export class UsersController {
   })
   @ApiParam({ name: 'id', description: 'The user id (a UUID)' })
   @ApiOkResponse({ type: UserDto })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('molgenis', [400, 401, 403, 404])
   async update(@Param('id') id: string, @Body(ValidateDto) body: UpdateUserDto): Promise<UserDto> {
     if (body.quotaBytes === undefined && body.quotaFiles === undefined)
       throw badRequest('Send quotaBytes and/or quotaFiles (a number, or null).');
@@ -65,7 +55,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user (admin); their tokens stop working, their files stay for admins' })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403, 404, 409)
+  @ApiErrors('molgenis', [401, 403, 404, 409])
   async delete(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.users.delete(id, principal.userId);
   }

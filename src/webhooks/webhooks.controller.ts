@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { RequirePermission } from '../auth/decorators/auth.decorators.js';
 import { Permission } from '../permissions/permissions.js';
+import { ApiAuth } from '../common/openapi/api-auth.decorator.js';
 import { ApiErrors } from '../common/openapi/api-errors.decorator.js';
 import { ValidateDto } from '../common/validation/validate-dto.pipe.js';
 import { PageQueryDto } from '../common/paging/page-query.dto.js';
@@ -36,7 +37,7 @@ const toDeliveryDto = (d: WebhookDelivery) => ({
 });
 
 @ApiTags('webhooks')
-@ApiBearerAuth()
+@ApiAuth()
 @RequirePermission(Permission.UserManage)
 @Controller('api/webhooks')
 export class WebhooksController {
@@ -44,8 +45,20 @@ export class WebhooksController {
 
   @Get('deliveries')
   @ApiOperation({ summary: 'Webhook deliveries (admin), newest first, with their attempts and results; see docs/webhooks.md' })
-  @ApiOkResponse({ description: '{ items, total, limit, offset }' })
-  @ApiErrors(400, 401, 403)
+  @ApiOkResponse({
+    description: '`{items, total, limit, offset}`: the deliveries, with their attempts (`results`) and payload',
+    schema: {
+      type: 'object',
+      required: ['items', 'total', 'limit', 'offset'],
+      properties: {
+        items: { type: 'array', items: { type: 'object', required: ['id', 'event', 'url', 'status', 'attempts'] } },
+        total: { type: 'integer' },
+        limit: { type: 'integer' },
+        offset: { type: 'integer' },
+      },
+    },
+  })
+  @ApiErrors('molgenis', [400, 401, 403])
   async list(@Query(ValidateDto) query: DeliveriesQueryDto) {
     const [items, total] = await this.deliveries.list(query.status, query.limit, query.offset);
     return { items: items.map(toDeliveryDto), total, limit: query.limit, offset: query.offset };

@@ -13,6 +13,7 @@ import { configureApp } from '../../src/app.setup.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { bodyOf, TokenResponse, User } from './http.js';
+import { OpenApiDocument, OpenApiValidator, RecordedResponse, recordResponses } from './openapi-validator.js';
 import { startS3Server } from './s3-server.js';
 import { testLogger } from './test-logger.js';
 
@@ -43,6 +44,11 @@ export interface TestApp {
    * stops it only; closing the first app drops what they share.
    */
   startSibling(overrides?: Record<string, string | undefined>): Promise<TestApp>;
+  /**
+   * With `{ validateResponses: true }`: every response this app (and its siblings) sent, checked against its own
+   * OpenAPI document; `violations` lists what the document does not describe.
+   */
+  openapi?: OpenApiValidator;
   close(): Promise<void>;
 }
 
@@ -62,6 +68,8 @@ export interface TestEnvOptions {
    * TEST_PG_SERVER_URL, else the machine's 127.0.0.1:5432): for tests of several instances or processes.
    */
   realDatabase?: boolean;
+  /** Check every response against the app's OpenAPI document (TestApp.openapi). */
+  validateResponses?: boolean;
 }
 
 /** The Redis for tests of shared counters: the machine's, unless TEST_REDIS_URL names another. */
@@ -138,18 +146,26 @@ export async function prepareTestEnv(overrides: Record<string, string | undefine
   };
 }
 
-async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
+async function boot(testEnv: TestEnv, owner: boolean, openapi?: OpenApiValidator | 'new'): Promise<TestApp> {
   const config = loadConfig(testEnv.env);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
     abortOnError: false,
     logger: (testEnv.env.LOG_LEVEL ?? 'warn') === 'silent' ? false : testLogger,
   });
+  // Responses finished before the document is read (none but in a slow start) wait for the validator.
+  let validator = openapi === 'new' ? undefined : openapi;
+  const early: RecordedResponse[] = [];
+  if (openapi) app.use(recordResponses((response) => (validator ? validator.check(response) : early.push(response))));
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   const server = app.getHttpServer();
   const http = () => request(server);
+  if (openapi === 'new') {
+    validator = new OpenApiValidator(bodyOf<OpenApiDocument>(await http().get('/api/docs-json').expect(200)));
+    for (const response of early.splice(0)) validator.check(response);
+  }
 
   const login = async (username: string, password: string) => {
     const res = await http().post('/api/auth/login').send({ username, password });
@@ -180,13 +196,14 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
       return { id: bodyOf<User>(res).id, username, password, token: await login(username, password) };
     },
     testEnv,
+    openapi: validator,
     async restart(overrides = {}) {
       await stop();
-      return boot({ ...testEnv, env: { ...testEnv.env, ...overrides } }, owner);
+      return boot({ ...testEnv, env: { ...testEnv.env, ...overrides } }, owner, validator);
     },
     async startSibling(overrides = {}) {
       if (!testEnv.sharedDatabase) throw new Error('startSibling needs a real PostgreSQL: start the first app with { realDatabase: true }');
-      const sibling = await boot({ ...testEnv, env: { ...testEnv.env, ...overrides } }, false);
+      const sibling = await boot({ ...testEnv, env: { ...testEnv.env, ...overrides } }, false, validator);
       siblings.push(sibling);
       return sibling;
     },
@@ -199,5 +216,5 @@ async function boot(testEnv: TestEnv, owner: boolean): Promise<TestApp> {
 
 /** Boots a fresh app; `overrides` are environment variables (e.g. `{ MAX_UPLOAD_BYTES: '1024' }`). */
 export async function startTestApp(overrides: Record<string, string | undefined> = {}, options: TestEnvOptions = {}): Promise<TestApp> {
-  return boot(await prepareTestEnv(overrides, options), true);
+  return boot(await prepareTestEnv(overrides, options), true, options.validateResponses ? 'new' : undefined);
 }

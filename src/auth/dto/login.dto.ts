@@ -9,7 +9,7 @@ export class LoginDto {
   @MaxLength(64)
   username: string;
 
-  @ApiProperty({ example: 'change-me-please' })
+  @ApiProperty({ description: 'Your password (ADMIN_PASSWORD for the first admin)', format: 'password' })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)

@@ -45,7 +45,7 @@ export class SessionsController {
     summary: 'Sign in with a username and password: sets an httpOnly, SameSite=Strict session cookie (the web console uses it)',
   })
   @ApiOkResponse({ type: SessionDto })
-  @ApiErrors(400, 401, 403, 429, 503)
+  @ApiErrors('molgenis', [400, 401, 403, 429, 503])
   async signIn(
     @Body(ValidateDto) body: LoginDto,
     @Ip() address: string,
@@ -73,7 +73,7 @@ export class SessionsController {
       "Sign in with a bearer token (an identity provider's, or POST /api/auth/login's): sets the session cookie, ending with the token",
   })
   @ApiOkResponse({ type: SessionDto })
-  @ApiErrors(400, 401, 403, 503)
+  @ApiErrors('molgenis', [400, 401, 403, 503])
   async signInWithToken(
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
@@ -100,7 +100,7 @@ export class SessionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out: ends the session on every instance and clears the cookie' })
   @ApiNoContentResponse({ description: 'Signed out (also when there was no session)' })
-  @ApiErrors(403, 503)
+  @ApiErrors('molgenis', [403, 503])
   async signOut(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const secret = sessionCookieOf(req);
     if (secret === undefined) return clearSessionCookie(res, this.config.auth.secureCookies);

@@ -1,16 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 import { PageQueryDto } from '../../common/paging/page-query.dto.js';
+import { ApiAuth } from '../../common/openapi/api-auth.decorator.js';
 import { CurrentPrincipal } from '../decorators/auth.decorators.js';
 import { Principal } from '../principal.js';
 import { ApiTokenPageDto, CreateApiTokenDto, CreatedApiTokenDto, toApiTokenDto } from './dto/api-token.dto.js';
@@ -19,8 +11,7 @@ import { ValidateDto } from '../../common/validation/validate-dto.pipe.js';
 
 /** The caller's own API tokens (any authenticated user). */
 @ApiTags('auth')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
+@ApiAuth()
 @Controller('api/tokens')
 export class ApiTokensController {
   constructor(private readonly tokens: ApiTokensService) {}
@@ -32,7 +23,7 @@ export class ApiTokensController {
       'Scopes default to files:read and files:write. The token may do what both its scopes and your roles at the time of each request allow.',
   })
   @ApiCreatedResponse({ type: CreatedApiTokenDto })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors('molgenis', [400, 401, 403])
   async create(@Body(ValidateDto) body: CreateApiTokenDto, @CurrentPrincipal() principal: Principal): Promise<CreatedApiTokenDto> {
     const { token, secret } = await this.tokens.create(principal, {
       description: body.description,
@@ -48,7 +39,7 @@ export class ApiTokensController {
   @ApiOkResponse({ type: ApiTokenPageDto })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
-  @ApiErrors(400, 401)
+  @ApiErrors('molgenis', [400, 401])
   async list(@Query(ValidateDto) page: PageQueryDto, @CurrentPrincipal() principal: Principal): Promise<ApiTokenPageDto> {
     const [tokens, total] = await this.tokens.list(principal, page.limit, page.offset);
     return { items: tokens.map(toApiTokenDto), total, limit: page.limit, offset: page.offset };
@@ -58,7 +49,7 @@ export class ApiTokensController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke one of your API tokens: it is refused from the next request on' })
   @ApiNoContentResponse()
-  @ApiErrors(401, 404)
+  @ApiErrors('molgenis', [401, 404])
   async revoke(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.tokens.revoke(principal, id);
   }

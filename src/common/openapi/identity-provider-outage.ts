@@ -1,12 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { dialectOf } from '../errors/api-dialect.js';
-
-/** The error body of each dialect, as its routes document it (schemas registered by the dialects' decorators). */
-const ERROR_CONTENT = {
-  molgenis: { type: 'application/problem+json', schema: 'ProblemDto' },
-  appmixer: { type: 'application/json', schema: 'AppmixerErrorDto' },
-  hasura: { type: 'application/json', schema: 'HasuraErrorDto' },
-} as const;
+import { errorContent } from './api-errors.decorator.js';
 
 const WHEN = "the identity provider's keys cannot be fetched, so its token cannot be checked (IDENTITY_PROVIDER_UNAVAILABLE)";
 const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete'] as const;
@@ -25,11 +19,10 @@ export function documentIdentityProviderOutage(document: OpenAPIObject): void {
         existing.description = `${existing.description}; or ${WHEN}`;
         continue;
       }
-      const content = ERROR_CONTENT[dialectOf(path)];
       operation.responses['503'] = {
         description: `The service cannot answer now: ${WHEN}; retry after Retry-After seconds`,
         headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
-        content: { [content.type]: { schema: { $ref: `#/components/schemas/${content.schema}` } } },
+        content: errorContent(dialectOf(path), 503),
       };
     }
   }

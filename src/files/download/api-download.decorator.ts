@@ -1,5 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ApiDialect } from '../../common/errors/api-dialect.js';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
 
 const HEADERS_OF_A_FILE = {
   ETag: { description: 'Strong: the quoted SHA-256 of the content', schema: { type: 'string' } },
@@ -12,13 +14,14 @@ const HEADERS_OF_A_FILE = {
   'Cache-Control': { description: 'CACHE_CONTROL, default `private`', schema: { type: 'string' } },
 };
 
-const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+/** A download: the stored bytes, under whatever media type the file was stored with. */
+export const FILE_CONTENT = { '*/*': { schema: { type: 'string', format: 'binary' } } };
 
 /**
  * OpenAPI for a route that streams a file through `sendFile`: the query parameters and request headers it honours
- * and the 206/304/412/416 answers. Put it on every download route of every dialect.
+ * and the 206/304/412/416 answers (the errors in `dialect`'s shape). Put it on every download route of every dialect.
  */
-export function ApiDownload() {
+export function ApiDownload(dialect: ApiDialect) {
   return applyDecorators(
     ApiQuery({
       name: 'disposition',
@@ -59,14 +62,9 @@ export function ApiDownload() {
       status: 206,
       description: 'One byte range of the file, described by Content-Range',
       headers: { 'Content-Range': { description: 'bytes first-last/size', schema: { type: 'string' } }, ...HEADERS_OF_A_FILE },
+      content: FILE_CONTENT,
     }),
     ApiResponse({ status: 304, description: 'Not modified: the cached copy (If-None-Match / If-Modified-Since) is current; no body' }),
-    ApiResponse({ status: 412, description: 'If-Match or If-Unmodified-Since failed', content: PROBLEM }),
-    ApiResponse({
-      status: 416,
-      description: 'No requested range lies inside the file; Content-Range: bytes */size',
-      content: PROBLEM,
-      headers: { 'Content-Range': { description: 'bytes */size', schema: { type: 'string' } } },
-    }),
+    ApiErrors(dialect, [412, 416]),
   );
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAuth } from '../../common/openapi/api-auth.decorator.js';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
@@ -28,8 +29,7 @@ export class FilePageDto {
 
 /** The native listing: the same query builder as GET /files, with native field names and a paging envelope. */
 @ApiTags('files (native, MOLGENIS)')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
+@ApiAuth()
 @Controller(RoutePrefix.NativeFiles)
 export class FilesListingController {
   constructor(private readonly listing: FileListingService) {}
@@ -50,17 +50,17 @@ export class FilesListingController {
     name: 'sort',
     required: false,
     description:
-      '`field:1` or `field:-1`, comma-joined; default createdAt:-1. Fields: id, filename, contentType, size, createdAt, md5, sha256, owner',
-    example: 'size:-1',
+      '`field:1` or `field:-1`, comma-joined, e.g. `size:-1`; default createdAt:-1. Fields: id, filename, contentType, size, createdAt, md5, sha256, owner',
   })
   @ApiQuery({
     name: 'filter',
     required: false,
-    description: 'Comma-joined `field:value`, `field:~text` (filename, contentType), `field:>n` / `<` / `>=` / `<=` (size, createdAt)',
-    example: 'filename:~report,size:>1000',
+    description:
+      'Comma-joined `field:value`, `field:~text` (filename, contentType), `field:>n` / `<` / `>=` / `<=` (size, createdAt), ' +
+      'e.g. `filename:~report,size:>1000`',
   })
   @ApiOkResponse({ type: FilePageDto })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors('molgenis', [400, 401, 403])
   async list(
     @Query(new ListQueryPipe(NATIVE_FIELD_NAMES)) listQuery: ListQuery,
     @CurrentPrincipal() principal: Principal,

@@ -1,19 +1,17 @@
 import { Controller, Delete, Get, Head, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
+  ApiResponse,
   ApiQuery,
-  ApiSecurity,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import { ApiAuth } from '../../common/openapi/api-auth.decorator.js';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../permissions/permissions.js';
@@ -21,7 +19,8 @@ import { Principal } from '../../auth/principal.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
-import { ApiDownload } from '../download/api-download.decorator.js';
+import { ApiRawUploadBody } from '../api-raw-upload-body.decorator.js';
+import { ApiDownload, FILE_CONTENT } from '../download/api-download.decorator.js';
 import { parseDownloadOptions } from '../download/content-disposition.js';
 import { sendFile } from '../download/send-file.js';
 import { FilesService } from '../files.service.js';
@@ -39,8 +38,7 @@ interface DownloadQuery {
 
 /** The native API (MOLGENIS Files API contract). */
 @ApiTags('files (native, MOLGENIS)')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
+@ApiAuth()
 @Controller(RoutePrefix.NativeFiles)
 export class FilesController {
   constructor(private readonly files: FilesService) {}
@@ -48,25 +46,18 @@ export class FilesController {
   @Post()
   @RequirePermission(Permission.FileWrite)
   @ApiOperation({ summary: 'Upload a file: the raw body is the content, streamed to storage' })
-  @ApiConsumes('application/octet-stream', '*/*')
-  @ApiBody({ schema: { type: 'string', format: 'binary' }, description: 'The file bytes (not a form)' })
-  @ApiHeader({
-    name: 'Content-Type',
-    required: false,
-    description: 'The file media type; default application/octet-stream. Form encodings get 415.',
-  })
+  @ApiRawUploadBody(
+    "The file bytes (not a form). The request's Content-Type (the media type picked here) is the file's type " +
+      '(default application/octet-stream); form encodings get 415. A body over MAX_UPLOAD_BYTES gets 413, one ' +
+      "beyond the caller's quota 507, before it is read when Content-Length says so.",
+  )
   @ApiHeader({ name: 'x-molgenis-filename', required: false, description: 'Filename, plain or percent-encoded UTF-8; default "unknown"' })
-  @ApiHeader({
-    name: 'Content-Length',
-    required: false,
-    description: "Body size; bodies over MAX_UPLOAD_BYTES get 413, bodies beyond the caller's quota 507, before they are read",
-  })
   @ApiCreatedResponse({
     type: MolgenisFileDto,
     description: 'Stored; Location names the new file',
     headers: { Location: { description: 'URL of the new file', schema: { type: 'string' } } },
   })
-  @ApiErrors(400, 401, 403, 413, 415, 503, 507)
+  @ApiErrors('molgenis', [400, 401, 403, 413, 415, 503, 507])
   async upload(
     @CurrentPrincipal() principal: Principal,
     @Req() req: Request,
@@ -88,9 +79,9 @@ export class FilesController {
   @RequirePermission(Permission.FileRead)
   @ApiOperation({ summary: 'The headers GET would send (status, ETag, Content-Length, Content-Range...), without a body' })
   @ApiQuery({ name: 'alt', required: false, enum: ['media'], description: '`media`: the headers of the download' })
-  @ApiDownload()
+  @ApiDownload('molgenis')
   @ApiOkResponse({ description: 'As GET, without a body' })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('molgenis', [400, 401, 403, 404])
   @ApiParam({ name: 'id', type: String })
   async head(
     @Param('id') id: string,
@@ -106,10 +97,13 @@ export class FilesController {
   @RequirePermission(Permission.FileRead)
   @ApiOperation({ summary: 'File metadata, or with ?alt=media the file itself (Range, conditional requests)' })
   @ApiQuery({ name: 'alt', required: false, enum: ['media'], description: '`media` downloads the content' })
-  @ApiDownload()
-  @ApiProduces('application/json', 'application/octet-stream')
-  @ApiOkResponse({ type: MolgenisFileDto, description: 'Metadata JSON; with alt=media, the bytes with the stored Content-Type' })
-  @ApiErrors(400, 401, 403, 404, 500)
+  @ApiDownload('molgenis')
+  @ApiResponse({
+    status: 200,
+    description: 'Metadata JSON; with alt=media, the bytes with the stored Content-Type',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(MolgenisFileDto) } }, ...FILE_CONTENT },
+  })
+  @ApiErrors('molgenis', [400, 401, 403, 404, 500])
   @ApiParam({ name: 'id', type: String })
   async get(
     @Param('id') id: string,
@@ -137,7 +131,7 @@ export class FilesController {
   @RequirePermission(Permission.FileWrite)
   @ApiOperation({ summary: 'Delete a file: its metadata, then its bytes' })
   @ApiNoContentResponse({ description: 'File and metadata deleted' })
-  @ApiErrors(401, 403, 404)
+  @ApiErrors('molgenis', [401, 403, 404])
   async delete(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.files.delete(principal, id);
   }

@@ -1,13 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuth } from '../../common/openapi/api-auth.decorator.js';
 import { CurrentPrincipal, RequirePermission } from '../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
@@ -19,8 +12,7 @@ import { RoutePrefix } from '../../common/routes.js';
 
 /** Per-file sharing: grants of READ or WRITE to a user or a role. */
 @ApiTags('files (native, MOLGENIS)')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
+@ApiAuth()
 @RequirePermission(Permission.FileWrite)
 @Controller(`${RoutePrefix.NativeFiles}/:id/permissions`)
 export class FileSharingController {
@@ -31,7 +23,7 @@ export class FileSharingController {
     summary: 'Share the file with a user or a role (owner, WRITE holders, admins); again for the same grantee changes the permission',
   })
   @ApiCreatedResponse({ type: FileGrantDto })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('molgenis', [400, 401, 403, 404])
   async grant(
     @Param('id') id: string,
     @Body(ValidateDto) body: CreateGrantDto,
@@ -43,7 +35,7 @@ export class FileSharingController {
   @Get()
   @ApiOperation({ summary: "The file's grants (owner, WRITE holders, admins)" })
   @ApiOkResponse({ type: FileGrantDto, isArray: true })
-  @ApiErrors(401, 403, 404)
+  @ApiErrors('molgenis', [401, 403, 404])
   async list(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<FileGrantDto[]> {
     return (await this.sharing.list(principal, id)).map(toFileGrantDto);
   }
@@ -52,7 +44,7 @@ export class FileSharingController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a grant (owner, WRITE holders, admins); it stops applying at once' })
   @ApiNoContentResponse()
-  @ApiErrors(401, 403, 404)
+  @ApiErrors('molgenis', [401, 403, 404])
   async revoke(@Param('id') id: string, @Param('grantId') grantId: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.sharing.revoke(principal, id, grantId);
   }

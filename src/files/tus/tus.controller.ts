@@ -1,20 +1,21 @@
 import { applyDecorators, Controller, Delete, Head, Options, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
   ApiHeader,
   ApiHeaderOptions,
   ApiOperation,
   ApiParam,
   ApiResponse,
   ApiResponseOptions,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Public, RequirePermission } from '../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../permissions/permissions.js';
 import { Principal } from '../../auth/principal.js';
-import { ApiErrors } from '../../common/openapi/api-errors.decorator.js';
+import { ApiAuth } from '../../common/openapi/api-auth.decorator.js';
+import { ApiErrors, errorContent } from '../../common/openapi/api-errors.decorator.js';
 import { FILE_ID_HEADER, TusServer } from './tus-server.js';
 import { TusUploadsService } from './tus-uploads.service.js';
 import { RoutePrefix } from '../../common/routes.js';
@@ -37,19 +38,21 @@ const FILE_ID: Headers = {
 };
 const OFFSET: Headers = { 'Upload-Offset': { description: 'Bytes durably received', schema: { type: 'integer' } } };
 
-/** The route takes a token as every other does (OPTIONS, discovery, is public). */
-const ApiAuth = () => applyDecorators(ApiBearerAuth(), ApiSecurity('x-molgenis-token'));
-
 /**
  * Error answers of a tus route: `problem` statuses come from Nest (guards, the ownership check) as problem+json,
  * `text` ones from tus as plain text; a status in both (503, say) can come either way.
  */
 function ApiUploadErrors(problem: number[], text: Record<number, string>) {
-  const decorators = [ApiErrors(...problem.filter((status) => !(status in text)))];
+  const decorators = [
+    ApiErrors(
+      'molgenis',
+      problem.filter((status) => !(status in text)),
+    ),
+  ];
   for (const [key, description] of Object.entries(text)) {
     const status = Number(key);
-    const content: Record<string, { schema: object }> = { 'text/plain': { schema: { type: 'string' } } };
-    if (problem.includes(status)) content['application/problem+json'] = { schema: { $ref: '#/components/schemas/ProblemDto' } };
+    const content: Record<string, object> = { 'text/plain': { schema: { type: 'string' } } };
+    if (problem.includes(status)) Object.assign(content, errorContent('molgenis', status));
     decorators.push(ApiResponse({ status, description, content }));
   }
   return applyDecorators(...decorators);
@@ -100,11 +103,8 @@ export class TusController {
     required: false,
     description: 'tus metadata (`key base64value,...`): `filename`, `filetype` or `contentType`',
   })
-  @ApiHeader({
-    name: 'Content-Type',
-    required: false,
-    description: '`application/offset+octet-stream` when the body carries the first bytes (creation-with-upload)',
-  })
+  @ApiConsumes('application/offset+octet-stream')
+  @ApiBody({ required: false, schema: { type: 'string', format: 'binary' }, description: 'The first bytes (creation-with-upload), if any' })
   @ApiResponse({
     status: 201,
     description: 'Created; Location is the upload URL to PATCH',
@@ -168,7 +168,8 @@ export class TusController {
   @ApiParam({ name: 'id', type: String })
   @ApiHeader(TUS_RESUMABLE)
   @ApiHeader({ name: 'Upload-Offset', required: true, description: 'Where these bytes start: the offset HEAD answered' })
-  @ApiHeader({ name: 'Content-Type', required: true, description: '`application/offset+octet-stream`' })
+  @ApiConsumes('application/offset+octet-stream')
+  @ApiBody({ required: true, schema: { type: 'string', format: 'binary' }, description: 'The bytes from Upload-Offset on' })
   @ApiResponse({
     status: 204,
     description: 'Received; Upload-Offset is the new offset',

@@ -9,7 +9,7 @@ export class CreateUserDto {
   @Matches(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'username must be 1-64 of A-Z a-z 0-9 . _ @ -' })
   username: string;
 
-  @ApiProperty({ example: 'a-long-passphrase', minLength: 8 })
+  @ApiProperty({ minLength: 8, format: 'password', description: 'At least 8 characters' })
   @IsString()
   @MinLength(8)
   @MaxLength(1024)
@@ -70,3 +70,11 @@ export const toUserDto = (user: User): UserDto => ({
   quotaBytes: user.quotaBytes ?? null,
   quotaFiles: user.quotaFiles ?? null,
 });
+
+/** GET /api/users: one page of users, with the paging envelope of the native listings. */
+export class UserPageDto {
+  @ApiProperty({ type: [UserDto] }) items: UserDto[];
+  @ApiProperty({ description: 'How many users there are in all' }) total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { FileMeta } from '../../file-meta.entity.js';
 import { UploadSession } from '../../uploads/upload-session.js';
 
@@ -27,6 +27,9 @@ export class AppmixerFileDto {
   @ApiProperty({ example: 'image/png' }) contentType: string;
   @ApiProperty({ example: 'aaaac2mp6yoxgaavluayxfiaae', description: 'Also downloadable at /api/files/{fileId}?alt=media' }) fileId: string;
 }
+
+/** A file as GET /files lists it: `projection` may leave any field out. */
+export class AppmixerProjectedFileDto extends PartialType(AppmixerFileDto) {}
 
 export const toAppmixerFile = (file: FileMeta): AppmixerFileDto => ({
   length: file.size,

@@ -1,6 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiExtraModels,
@@ -8,10 +7,10 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
-  ApiSecurity,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { ApiAuth } from '../../../common/openapi/api-auth.decorator.js';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission } from '../../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../../permissions/permissions.js';
@@ -28,8 +27,15 @@ import { ListQueryPipe } from '../../listing/list-query.pipe.js';
 import { parseFilter, singleParam } from '../../listing/parse-list-query.js';
 import { decodeFilename, DEFAULT_FILENAME, mediaTypeEssence, normalizeContentType, uploadFilename } from '../../upload-headers.js';
 import { ChunkedUploadService } from '../../uploads/chunked-upload.service.js';
-import { ApiAppmixerErrors } from './appmixer-api-errors.decorator.js';
-import { AppmixerCountDto, AppmixerDeletedDto, AppmixerFileDto, toAppmixerFile, toAppmixerPartialFile } from './appmixer-file.dto.js';
+import { ApiErrors } from '../../../common/openapi/api-errors.decorator.js';
+import {
+  AppmixerCountDto,
+  AppmixerDeletedDto,
+  AppmixerFileDto,
+  AppmixerProjectedFileDto,
+  toAppmixerFile,
+  toAppmixerPartialFile,
+} from './appmixer-file.dto.js';
 import { parseProjection, project } from './appmixer-projection.js';
 import { readUploaderHeaders } from './appmixer-upload-headers.js';
 import { receiveSingleFilePart } from './single-file-part.js';
@@ -52,9 +58,8 @@ function checkIncludeComponentSourceFiles(value: unknown): void {
 
 /** The Appmixer Files API (https://docs.appmixer.com/api/files), over the same files as /api/files. */
 @ApiTags('files (Appmixer)')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
-@ApiExtraModels(AppmixerFileDto)
+@ApiAuth()
+@ApiExtraModels(AppmixerFileDto, AppmixerProjectedFileDto)
 @Controller(RoutePrefix.AppmixerFiles)
 export class AppmixerFilesController {
   constructor(
@@ -100,7 +105,7 @@ export class AppmixerFilesController {
   @ApiHeader({ name: 'uploader-chunk-number', required: false, description: 'This chunk’s number: 0..total-1 or 1..total' })
   @ApiHeader({ name: 'uploader-chunk-size', required: false, description: 'Informational: the client’s chunk size in bytes' })
   @ApiOkResponse({ type: AppmixerFileDto, description: 'The file (complete) or the upload so far (md5 null)' })
-  @ApiAppmixerErrors(400, 401, 403, 404, 409, 413, 415, 429, 503, 507)
+  @ApiErrors('appmixer', [400, 401, 403, 404, 409, 413, 415, 429, 503, 507])
   async upload(@Req() req: Request, @CurrentPrincipal() principal: Principal): Promise<AppmixerFileDto> {
     if (mediaTypeEssence(req.headers['content-type'] ?? '') !== 'multipart/form-data') {
       throw new DomainError(ErrorCode.UnsupportedMediaType, "Send multipart/form-data with the file in a part named 'file'.");
@@ -137,11 +142,10 @@ export class AppmixerFilesController {
   @ApiQuery({
     name: 'sort',
     required: false,
-    description: '`field:1` or `field:-1`, comma-joined; default uploadDate:-1',
-    example: 'filename:1',
+    description: '`field:1` or `field:-1`, comma-joined, e.g. `filename:1`; default uploadDate:-1',
   })
   @ApiQuery({ name: 'projection', required: false, description: 'Fields to keep (`filename,length`) or drop (`-md5,-chunkSize`)' })
-  @ApiQuery({ name: 'filter', required: false, description: FILTER_DOC, example: 'filename:~invoice' })
+  @ApiQuery({ name: 'filter', required: false, description: `${FILTER_DOC} E.g. \`filename:~invoice\`.` })
   @ApiQuery({
     name: 'includeComponentSourceFiles',
     required: false,
@@ -149,10 +153,10 @@ export class AppmixerFilesController {
     description: 'Accepted; changes nothing (no component source files are stored here)',
   })
   @ApiOkResponse({
-    schema: { type: 'array', items: { $ref: getSchemaPath(AppmixerFileDto) } },
-    description: 'The page of files (projected)',
+    schema: { type: 'array', items: { $ref: getSchemaPath(AppmixerProjectedFileDto) } },
+    description: 'The page of files (projected: without `projection`, every field is there)',
   })
-  @ApiAppmixerErrors(400, 401, 403)
+  @ApiErrors('appmixer', [400, 401, 403])
   async list(
     @Query() query: Record<string, unknown>,
     @Query(new ListQueryPipe(APPMIXER_FIELD_NAMES)) listQuery: ListQuery,
@@ -183,7 +187,7 @@ export class AppmixerFilesController {
       },
     },
   })
-  @ApiAppmixerErrors(400, 401, 403)
+  @ApiErrors('appmixer', [400, 401, 403])
   async count(
     @Query() query: Record<string, unknown>,
     @CurrentPrincipal() principal: Principal,
@@ -202,7 +206,7 @@ export class AppmixerFilesController {
   @RequirePermission(Permission.FileRead)
   @ApiOperation({ summary: "A file's metadata (the content downloads at /api/files/{fileId}?alt=media)" })
   @ApiOkResponse({ type: AppmixerFileDto })
-  @ApiAppmixerErrors(401, 403, 404)
+  @ApiErrors('appmixer', [401, 403, 404])
   async metadata(@Param('fileId') fileId: string, @CurrentPrincipal() principal: Principal): Promise<AppmixerFileDto> {
     return toAppmixerFile(await this.files.get(principal, fileId));
   }
@@ -211,7 +215,7 @@ export class AppmixerFilesController {
   @RequirePermission(Permission.FileWrite)
   @ApiOperation({ summary: 'Delete a file; answers with the metadata of the file deleted' })
   @ApiOkResponse({ type: AppmixerFileDto })
-  @ApiAppmixerErrors(401, 403, 404)
+  @ApiErrors('appmixer', [401, 403, 404])
   async remove(@Param('fileId') fileId: string, @CurrentPrincipal() principal: Principal): Promise<AppmixerFileDto> {
     return toAppmixerFile(await this.files.delete(principal, fileId));
   }
@@ -223,9 +227,13 @@ export class AppmixerFilesController {
     description:
       'The filter is required: an empty one is 400, so nothing is wiped by accident. To delete all your files, say `filter=length:>=0`.',
   })
-  @ApiQuery({ name: 'filter', required: true, description: FILTER_DOC, example: 'filename:~invoice' })
+  @ApiQuery({
+    name: 'filter',
+    required: true,
+    description: `${FILTER_DOC} E.g. \`filename:~invoice\` (every own file matching it is deleted).`,
+  })
   @ApiOkResponse({ type: AppmixerDeletedDto })
-  @ApiAppmixerErrors(400, 401, 403)
+  @ApiErrors('appmixer', [400, 401, 403])
   async removeMatching(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal): Promise<AppmixerDeletedDto> {
     const filters = parseFilter(singleParam('filter', query.filter), APPMIXER_FIELD_NAMES);
     return { deletedCount: await this.listing.deleteOwnMatching(principal, filters) };

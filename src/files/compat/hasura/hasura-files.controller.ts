@@ -1,52 +1,35 @@
 import { applyDecorators, Controller, Delete, Get, Head, Param, Post, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
-  ApiExcludeEndpoint,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiProduces,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAuth } from '../../../common/openapi/api-auth.decorator.js';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, RequirePermission, TrustHasuraHeaders } from '../../../auth/decorators/auth.decorators.js';
 import { Permission } from '../../../permissions/permissions.js';
 import { Principal } from '../../../auth/principal.js';
 import { badRequest } from '../../../common/errors/domain-error.js';
-import { ApiDownload } from '../../download/api-download.decorator.js';
+import { ApiRawUploadBody } from '../../api-raw-upload-body.decorator.js';
+import { ApiDownload, FILE_CONTENT } from '../../download/api-download.decorator.js';
 import { sendFile } from '../../download/send-file.js';
 import { newFileId } from '../../file-id.js';
 import { FilesService } from '../../files.service.js';
 import { readRawUploadHeaders } from '../../upload-request.js';
-import { ApiHasuraErrors } from './hasura-api-errors.decorator.js';
+import { ApiErrors } from '../../../common/openapi/api-errors.decorator.js';
 import { HasuraFileDto, toHasuraFile } from './hasura-file.dto.js';
 import { RoutePrefix } from '../../../common/routes.js';
 
 const FILE_ID_PARAM = ApiParam({
   name: 'fileId',
-  description: 'The file id, chosen by the client: 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit (a UUID fits)',
-  example: '05c40f1e-cdaf-4e29-8976-38c899',
+  description:
+    'The file id, chosen by the client: 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit (a UUID fits), ' +
+    'e.g. `05c40f1e-cdaf-4e29-8976-38c899`',
 });
 
 /** What both upload routes share: the permission, and the docs of body, headers and answers. */
 const UPLOAD_ROUTE = applyDecorators(
   RequirePermission(Permission.FileWrite),
-  ApiConsumes('application/octet-stream', '*/*'),
-  ApiBody({ schema: { type: 'string', format: 'binary' }, description: 'The file bytes (not a form), streamed to storage' }),
-  ApiHeader({
-    name: 'Content-Type',
-    required: false,
-    description: "The file's media type, stored and served back; default application/octet-stream. Form encodings get 415.",
-  }),
-  ApiHeader({
-    name: 'Content-Length',
-    required: false,
-    description: "Body size; bodies over MAX_UPLOAD_BYTES get 413, bodies beyond the caller's quota 507, before they are read",
-  }),
+  ApiRawUploadBody(
+    "The file bytes (not a form), streamed to storage. The request's Content-Type is stored and served back " +
+      '(default application/octet-stream); form encodings get 415.',
+  ),
   ApiOkResponse({ type: HasuraFileDto, description: 'Stored (Content-Type: application/json)' }),
 );
 
@@ -59,8 +42,7 @@ function sendJson(res: Response, body: HasuraFileDto): void {
 
 /** The Hasura filestore API (contract: hasura-filestore-api.rst): a thin HTTP layer over FilesService. */
 @ApiTags('files (Hasura filestore)')
-@ApiBearerAuth()
-@ApiSecurity('x-molgenis-token')
+@ApiAuth()
 @ApiHeader({
   name: 'X-Hasura-User-Id',
   required: false,
@@ -79,7 +61,7 @@ export class HasuraFilesController {
 
   @Post()
   @UPLOAD_ROUTE
-  @ApiHasuraErrors(401, 403, 413, 415, 500, 507)
+  @ApiErrors('hasura', [401, 403, 413, 415, 507])
   @ApiOperation({ summary: 'Upload a file under an id the server makes' })
   async uploadWithNewId(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.upload(req, res, principal, newFileId());
@@ -87,7 +69,7 @@ export class HasuraFilesController {
 
   @Post(':fileId')
   @UPLOAD_ROUTE
-  @ApiHasuraErrors(400, 401, 403, 409, 413, 415, 500, 507)
+  @ApiErrors('hasura', [400, 401, 403, 409, 413, 415, 507])
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'Upload a file under a client-chosen id (never overwrites: a taken id is 409)' })
   async uploadWithId(
@@ -112,8 +94,8 @@ export class HasuraFilesController {
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'The headers a download would send (status, ETag, Content-Length, Content-Range...), without a body' })
   @ApiOkResponse({ description: 'As GET, without a body' })
-  @ApiHasuraErrors(401, 403, 404, 412, 416, 500)
-  @ApiDownload()
+  @ApiErrors('hasura', [401, 403, 404, 500])
+  @ApiDownload('hasura')
   async head(
     @Param('fileId') fileId: string,
     @Req() req: Request,
@@ -127,11 +109,9 @@ export class HasuraFilesController {
   @RequirePermission(Permission.FileRead)
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'Download a file, streamed with its stored Content-Type' })
-  @ApiProduces('application/octet-stream', '*/*')
-  @ApiOkResponse({ schema: { type: 'string', format: 'binary' }, description: 'The bytes, with the stored Content-Type' })
-  // Above ApiDownload, so that its 412/416 are documented in the filestore shapes this route answers in.
-  @ApiHasuraErrors(401, 403, 404, 412, 416, 500)
-  @ApiDownload()
+  @ApiResponse({ status: 200, content: FILE_CONTENT, description: 'The bytes, with the stored Content-Type' })
+  @ApiErrors('hasura', [401, 403, 404, 500])
+  @ApiDownload('hasura')
   async download(
     @Param('fileId') fileId: string,
     @Req() req: Request,
@@ -147,7 +127,7 @@ export class HasuraFilesController {
   @FILE_ID_PARAM
   @ApiOperation({ summary: 'Delete a file; answers its record' })
   @ApiOkResponse({ type: HasuraFileDto, description: 'Deleted (Content-Type: application/json)' })
-  @ApiHasuraErrors(401, 403, 404)
+  @ApiErrors('hasura', [401, 403, 404])
   async delete(@Param('fileId') fileId: string, @Res() res: Response, @CurrentPrincipal() principal: Principal): Promise<void> {
     sendJson(res, toHasuraFile(await this.files.delete(principal, fileId), principal));
   }
