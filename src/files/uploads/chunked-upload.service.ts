@@ -207,6 +207,8 @@ export class ChunkedUploadService {
     switch (record.kind) {
       case 'gone':
         throw new DomainError(ErrorCode.NotFound, `Upload '${session.uploadId}' expired or was completed; start again.`);
+      case 'complete':
+        return { kind: 'file', file: await this.files.get(principal, record.session.fileId) };
       case 'closed':
         throw new DomainError(ErrorCode.Conflict, `Upload '${session.uploadId}' is being assembled; it needs no more chunks.`);
       case 'out-of-range':

@@ -38,6 +38,8 @@ export type NewUploadSession = Pick<
 export type ChunkRecord =
   | { kind: 'gone' }
   | { kind: 'closed' }
+  /** The file was committed meanwhile (a resend racing the assembly): the caller answers with it. */
+  | { kind: 'complete'; session: UploadSession }
   | { kind: 'out-of-range'; base: 0 | 1 }
   /** The number was already there: `sameBytes` tells an idempotent resend from a conflicting one. */
   | { kind: 'duplicate'; sameBytes: boolean; session: UploadSession; received: number; bytes: number }

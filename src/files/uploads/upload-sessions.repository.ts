@@ -117,7 +117,17 @@ export class UploadSessionsRepository {
       const locked: SessionRow[] = await tx.query(`SELECT * FROM upload_sessions WHERE id = $1 FOR UPDATE`, [sessionId]);
       if (!locked[0]) return { kind: 'gone' };
       let session = toSession(locked[0]);
-      if (session.state !== 'open') return { kind: 'closed' };
+      if (session.state === 'complete') return { kind: 'complete', session };
+      if (session.state === 'assembling') {
+        // A resend of a chunk already in the set being assembled is the idempotent resend it would have been before.
+        const existing: { sha256: string }[] = await tx.query(`SELECT sha256 FROM upload_chunks WHERE session_id = $1 AND number = $2`, [
+          sessionId,
+          chunk.number,
+        ]);
+        if (existing[0]?.sha256 !== chunk.sha256) return { kind: 'closed' };
+        const { received, bytes } = await this.progress(tx, sessionId);
+        return { kind: 'duplicate', sameBytes: true, session, received, bytes };
+      }
       const base = chunk.number === 0 ? 0 : chunk.number === session.chunksTotal ? 1 : null;
       if (base !== null && session.numberingBase !== null && base !== session.numberingBase)
         return { kind: 'out-of-range', base: session.numberingBase };
