@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * A modal dialog: labelled by its title, focus moves into it on opening and back where it was on closing, Escape
@@ -50,4 +50,48 @@ export function ErrorText(props: { message?: string }) {
       {props.message}
     </p>
   ) : null;
+}
+
+/**
+ * Runs an API call for a form or a button: the previous error is cleared first, and a failure becomes the message
+ * shown by `ErrorText` instead of an unhandled rejection.
+ */
+export async function attempt(setError: (message: string | undefined) => void, action: () => Promise<void>): Promise<void> {
+  setError(undefined);
+  try {
+    await action();
+  } catch (e) {
+    setError((e as Error).message);
+  }
+}
+
+/** Asks before something is deleted; its confirm button is "Delete", and an API error keeps it open with the message. */
+export function ConfirmDeleteDialog(props: {
+  title: string;
+  children: ComponentChildren;
+  remove: () => Promise<void>;
+  onClose: () => void;
+  onDeleted: () => void;
+}) {
+  const [error, setError] = useState<string>();
+  const confirm = () =>
+    attempt(setError, async () => {
+      await props.remove();
+      props.onDeleted();
+      props.onClose();
+    });
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      <p>{props.children}</p>
+      <ErrorText message={error} />
+      <div class="buttons">
+        <button type="button" data-close onClick={props.onClose}>
+          Cancel
+        </button>
+        <button type="button" class="danger" onClick={() => void confirm()}>
+          Delete
+        </button>
+      </div>
+    </Dialog>
+  );
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, downloadUrl, FileItem, Grant, Me, Page } from '../api';
-import { Dialog, ErrorText } from '../dialog';
+import { attempt, ConfirmDeleteDialog, Dialog, ErrorText } from '../dialog';
 import { formatBytes, formatDate, grantTarget, listQuery, nextSort, pageLabel, SortField, SortState } from '../format';
 import { startUpload, UploadState } from '../uploads';
 
@@ -126,7 +126,16 @@ export function FilesPage(props: { me: Me }) {
           </button>
         </nav>
       )}
-      {deleting && <DeleteDialog file={deleting} onClose={() => setDeleting(undefined)} onDeleted={refresh} />}
+      {deleting && (
+        <ConfirmDeleteDialog
+          title="Delete file?"
+          remove={() => api.deleteFile(deleting.id)}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={refresh}
+        >
+          <strong>{deleting.filename}</strong> will be deleted for everyone it is shared with. This cannot be undone.
+        </ConfirmDeleteDialog>
+      )}
       {sharing && <ShareDialog file={sharing} onClose={() => setSharing(undefined)} />}
     </section>
   );
@@ -212,35 +221,6 @@ function Uploader(props: { onUploaded: () => void }) {
   );
 }
 
-function DeleteDialog(props: { file: FileItem; onClose: () => void; onDeleted: () => void }) {
-  const [error, setError] = useState<string>();
-  const confirm = async () => {
-    try {
-      await api.deleteFile(props.file.id);
-      props.onDeleted();
-      props.onClose();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
-  return (
-    <Dialog title="Delete file?" onClose={props.onClose}>
-      <p>
-        <strong>{props.file.filename}</strong> will be deleted for everyone it is shared with. This cannot be undone.
-      </p>
-      <ErrorText message={error} />
-      <div class="buttons">
-        <button type="button" data-close onClick={props.onClose}>
-          Cancel
-        </button>
-        <button type="button" class="danger" onClick={() => void confirm()}>
-          Delete
-        </button>
-      </div>
-    </Dialog>
-  );
-}
-
 function ShareDialog(props: { file: FileItem; onClose: () => void }) {
   const [grants, setGrants] = useState<Grant[]>([]);
   const [target, setTarget] = useState('');
@@ -256,23 +236,17 @@ function ShareDialog(props: { file: FileItem; onClose: () => void }) {
 
   const share = async (event: Event) => {
     event.preventDefault();
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       await api.share(props.file.id, { ...grantTarget(target), permission });
       setTarget('');
       setReload((n) => n + 1);
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    });
   };
   const revoke = async (grant: Grant) => {
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       await api.revoke(props.file.id, grant.id);
       setReload((n) => n + 1);
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    });
   };
   return (
     <Dialog title={`Share ${props.file.filename}`} onClose={props.onClose}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiToken } from '../api';
-import { ErrorText } from '../dialog';
+import { attempt, ErrorText } from '../dialog';
 import { formatDate } from '../format';
 
 const SCOPES = [
@@ -26,25 +26,19 @@ export function TokensPage() {
 
   const create = async (event: Event) => {
     event.preventDefault();
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       const token = await api.createToken(description, scopes);
       setCreated({ description: token.description, token: token.token });
       setCopied(false);
       setDescription('');
       setReload((n) => n + 1);
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    });
   };
   const revoke = async (token: ApiToken) => {
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       await api.revokeToken(token.id);
       setReload((n) => n + 1);
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    });
   };
   const copy = async () => {
     if (!created) return;

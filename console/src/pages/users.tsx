@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, Me, UserItem } from '../api';
-import { Dialog, ErrorText } from '../dialog';
+import { attempt, ConfirmDeleteDialog, Dialog, ErrorText } from '../dialog';
 import { formatBytes, parseQuota, ROLES } from '../format';
 
 export function UsersPage(props: { me: Me }) {
@@ -24,15 +24,12 @@ export function UsersPage(props: { me: Me }) {
 
   const create = async (event: Event) => {
     event.preventDefault();
-    setError(undefined);
-    try {
+    await attempt(setError, async () => {
       await api.createUser(username, password, roles);
       setUsername('');
       setPassword('');
       refresh();
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    });
   };
   const toggle = (role: string, on: boolean) => setRoles((list) => (on ? [...list, role] : list.filter((r) => r !== role)));
 
@@ -110,38 +107,18 @@ export function UsersPage(props: { me: Me }) {
           Next
         </button>
       </nav>
-      {deleting && <ConfirmDelete user={deleting} onClose={() => setDeleting(undefined)} onDone={refresh} />}
+      {deleting && (
+        <ConfirmDeleteDialog
+          title="Delete user?"
+          remove={() => api.deleteUser(deleting.id)}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={refresh}
+        >
+          <strong>{deleting.username}</strong> and their sessions and tokens will be deleted.
+        </ConfirmDeleteDialog>
+      )}
       {quota && <QuotaDialog user={quota} onClose={() => setQuota(undefined)} onDone={refresh} />}
     </section>
-  );
-}
-
-function ConfirmDelete(props: { user: UserItem; onClose: () => void; onDone: () => void }) {
-  const [error, setError] = useState<string>();
-  const confirm = async () => {
-    try {
-      await api.deleteUser(props.user.id);
-      props.onDone();
-      props.onClose();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
-  return (
-    <Dialog title="Delete user?" onClose={props.onClose}>
-      <p>
-        <strong>{props.user.username}</strong> and their sessions and tokens will be deleted.
-      </p>
-      <ErrorText message={error} />
-      <div class="buttons">
-        <button type="button" data-close onClick={props.onClose}>
-          Cancel
-        </button>
-        <button type="button" class="danger" onClick={() => void confirm()}>
-          Delete
-        </button>
-      </div>
-    </Dialog>
   );
 }
 
