@@ -35,7 +35,9 @@ export class HealthController {
 
   @Public()
   @Get()
-  @HealthCheck()
+  // Documented here, not by terminus: it adds its own schemas only where it can require() @nestjs/swagger (an ES
+  // module, so on Node 24 but not on Node 20), which would make the document depend on the Node version.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness and database readiness (503 when the database is unreachable)' })
   @ApiOkResponse({ description: '`{status: "ok", info: {database: {status: "up"}}}`', content: { 'application/json': { schema: HEALTH } } })
   @ApiServiceUnavailableResponse({ description: 'The database is unreachable', content: { 'application/json': { schema: HEALTH } } })
@@ -45,7 +47,7 @@ export class HealthController {
 
   @Public()
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process answers (also while it drains at shutdown); checks no dependency' })
   @ApiOkResponse({ description: '`{status: "ok", info: {}}`', content: { 'application/json': { schema: HEALTH } } })
   live() {
@@ -54,7 +56,7 @@ export class HealthController {
 
   @Public()
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: database and storage reachable and not shutting down (503 otherwise)' })
   @ApiOkResponse({
     description: '`{status: "ok", info: {accepting: {status: "up"}, database: {status: "up"}, storage: {status: "up"}}}`',
