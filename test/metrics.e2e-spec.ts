@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { OrphanSweeper } from '../src/files/orphans/orphan-sweeper.js';
 import { postFile } from './support/appmixer-client.js';
 import { collectBytes } from './support/bytes.js';
 import { metricValue, parseMetrics } from './support/metrics.js';
+import { refusableDatabase, RefusableDatabase } from './support/refusable-database.js';
 import { freePort } from './support/service-process.js';
 import { tusUpload } from './support/tus-client.js';
 import { startTestApp, TestApp } from './support/test-app.js';
@@ -262,22 +261,16 @@ describe('metrics with METRICS_PORT', () => {
 
 describe('metrics of failures', () => {
   let t: TestApp;
-  let admin: pg.Client;
-  let database: string;
+  let database: RefusableDatabase;
 
   beforeAll(async () => {
     // A database of its own on a real server, so that the test can refuse it connections.
     // Silent: the 503s it provokes would log their errors.
     t = await startTestApp({ METRICS_TOKEN: TOKEN, LOG_LEVEL: 'silent' }, { realDatabase: true });
-    const url = new URL((t.app.get(DataSource).options as { url: string }).url);
-    database = url.pathname.slice(1);
-    url.pathname = '/postgres';
-    admin = new pg.Client({ connectionString: url.toString() });
-    await admin.connect();
+    database = await refusableDatabase(t);
   });
   afterAll(async () => {
-    await admin?.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`).catch(() => undefined);
-    await admin?.end();
+    await database?.close();
     await t?.close();
   });
 
@@ -286,8 +279,7 @@ describe('metrics of failures', () => {
     const before = (await t.http().get('/metrics').set(auth(TOKEN)).expect(200)).text;
     expect(metricValue(before, 'stowage_errors_total', { code: 'DATABASE_UNAVAILABLE' })).toBe(0);
 
-    await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
-    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
+    await database.refuse();
     const failed = await t
       .http()
       .get(`/api/files/${(file.body as { id: string }).id}`)

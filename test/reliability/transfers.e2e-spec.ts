@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectBytes } from '../support/bytes.js';
 import { auth, bodyOf, MolgenisFile, Page, Problem } from '../support/http.js';
 import { createWitness, expectInvariants, ResourceBaseline, resourceUsage, sha256, Witness } from '../support/invariants.js';
 import { rawConnection, uploadHead } from '../support/raw-http.js';
+import { canMountSmallDisk, mountSmallDisk, SmallDisk } from '../support/small-disk.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { quietLogs } from '../support/test-logger.js';
 
@@ -235,28 +232,17 @@ describe('reliability: transfers', () => {
   });
 });
 
-// A full disk needs a small filesystem: a tmpfs over the storage folder (root only; local storage only).
-const canMount = process.getuid?.() === 0 && (process.env.TEST_STORAGE_DRIVER ?? 'local') === 'local';
-(canMount ? describe : describe.skip)('reliability: the disk fills up', () => {
+(canMountSmallDisk ? describe : describe.skip)('reliability: the disk fills up', () => {
   let t: TestApp;
-  let dataDir: string;
-  let mountPoint: string;
+  let disk: SmallDisk;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'stowage-full-'));
-    mountPoint = join(dataDir, 'files');
-    await mkdir(mountPoint);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]);
-    t = await startTestApp({ DATA_DIR: dataDir, ORPHAN_MIN_AGE_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '0' });
+    disk = await mountSmallDisk('4m');
+    t = await startTestApp({ DATA_DIR: disk.dataDir, ORPHAN_MIN_AGE_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '0' });
   });
   afterAll(async () => {
     await t?.close();
-    try {
-      execFileSync('umount', [mountPoint]);
-    } catch {
-      // already gone
-    }
-    await rm(dataDir, { recursive: true, force: true });
+    await disk?.remove();
   });
 
   it('507 for an upload that does not fit; no row, no temp bytes; works again once space is freed', async () => {
