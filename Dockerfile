@@ -3,6 +3,11 @@
 # Node 24 LTS, pinned to the release CI's Node 24 leg tests (.ci/run); bump both together.
 
 FROM node:24.22.3-slim AS build
+# A compiler for the one native addon without a bundled prebuild (fadvise: large transfers leave the page cache,
+# docs/performance-profile.md); without it the service still runs, with large files kept in the cache.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

@@ -1,18 +1,18 @@
-import { FileStore } from '@tus/file-store';
 import type { Upload } from '@tus/server';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalStorageProvider } from '../../storage/local/local-storage.provider.js';
 import { assertStorageKey } from '../../storage/storage-key.js';
+import { SyncedFileStore } from './synced-file-store.js';
 import { TusBackend } from './tus-backend.js';
 import { TusStateStore } from './tus-state-store.js';
 
 /**
- * @tus/file-store under the local provider's root (`DATA_DIR/files/tus/<id>`, shared by instances on one machine),
+ * @tus/file-store (its PATCH write Stowage's own: SyncedFileStore) under the local provider's root (`DATA_DIR/files/tus/<id>`, shared by instances on one machine),
  * its upload info in PostgreSQL. A finished upload is renamed into the object tree: same filesystem, no copy.
  */
 export class LocalTusBackend extends TusBackend {
-  readonly store: FileStore;
+  readonly store: SyncedFileStore;
 
   private constructor(
     private readonly storage: LocalStorageProvider,
@@ -20,7 +20,7 @@ export class LocalTusBackend extends TusBackend {
     configstore: TusStateStore<Upload>,
   ) {
     super();
-    this.store = new FileStore({ directory, configstore });
+    this.store = new SyncedFileStore({ directory, configstore }, (id) => this.pathOf(id));
   }
 
   static async create(storage: LocalStorageProvider, directory: string, configstore: TusStateStore<Upload>): Promise<LocalTusBackend> {
@@ -28,24 +28,12 @@ export class LocalTusBackend extends TusBackend {
     return new LocalTusBackend(storage, directory, configstore);
   }
 
-  // @tus/file-store writes through a plain write stream and never fsyncs: do it before any offset is answered.
-  async sync(id: string): Promise<void> {
-    const file = await open(this.pathOf(id), 'r+').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
-    if (!file) return;
-    try {
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-  }
+  // SyncedFileStore.write makes every PATCH durable before it returns, failed ones included.
+  async sync(): Promise<void> {}
 
   async assemble(id: string): Promise<void> {
     const path = this.pathOf(id);
     if (!(await stat(path).catch(() => null))) return;
-    await this.sync(id);
     await this.storage.adopt(id, path);
   }
 

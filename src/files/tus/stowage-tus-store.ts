@@ -180,7 +180,6 @@ function asComplete(row: TusUpload): Upload {
   return new Upload({ id: row.id, size: row.size, offset: row.size, metadata: row.metadata, creation_date: row.createdAt.toISOString() });
 }
 
-/** `stream`, hashed into `running` as the store consumes it; `running.offset` counts what passed. */
 /** The body, each chunk shown to `see` (the running digest, the byte counter) on its way to the store. */
 function observed(stream: Readable, see: (chunk: Buffer) => Promise<void> | undefined): Readable {
   const through = new Transform({

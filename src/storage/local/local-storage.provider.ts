@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ParallelDigest } from '../parallel-digest.js';
+import { FileSink } from './file-sink.js';
+import { dropFromPageCache } from './page-cache.js';
 import { assertStorageKey, isStorageKey } from '../storage-key.js';
 import { ByteRange, ListedObject, ListOptions, PartialWrite, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
 
@@ -14,6 +16,8 @@ import { ByteRange, ListedObject, ListOptions, PartialWrite, StorageProvider, St
 const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Bytes per read of a download (see read()). */
 const READ_CHUNK_BYTES = 256 * 1024;
+/** Bytes a download reads before it drops them from the page cache behind it (see droppingBehind). */
+const DROP_BEHIND_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PAGE_SIZE = 1000;
 /** The names write() gives its temp files; nothing else in tmp/ is removed through removePartialWrite. */
 const TEMP_NAME = /^[0-9a-f-]{36}\.part$/;
@@ -84,7 +88,9 @@ export class LocalStorageProvider extends StorageProvider {
     if (!handle) throw new DomainError(ErrorCode.NotFound, `Storage object '${key}' is missing.`);
     // Reads larger than the default 64 KiB: each read and socket write has a fixed cost, so large downloads keep up
     // with the bench floor, for a little more memory per download (docs/performance-profile.md).
-    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+    const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+    if (range && range.end - range.start < DROP_BEHIND_BYTES) return stream;
+    return Readable.from(droppingBehind(stream, handle, range?.start ?? 0), { objectMode: false });
   }
 
   async delete(key: string): Promise<void> {
@@ -228,13 +234,32 @@ async function* entriesOf(path: string): AsyncGenerator<Dirent> {
 }
 
 /**
+ * The chunks of `stream`, a download from `handle` starting at `position`, dropped from the page cache every
+ * `DROP_BEHIND_BYTES` behind them: a large file passes through the cache as it does on upload (`FileSink`), and a
+ * file smaller than that stays cached.
+ */
+async function* droppingBehind(stream: Readable, handle: FileHandle, position: number): AsyncGenerator<Buffer> {
+  let cachedFrom = position;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    yield chunk;
+    position += chunk.length;
+    // The handle closes itself at the end of the stream: -1 then, and nothing is left to drop.
+    if (position - cachedFrom >= DROP_BEHIND_BYTES && handle.fd !== -1) {
+      dropFromPageCache(handle.fd, cachedFrom, position - cachedFrom);
+      cachedFrom = position;
+    }
+  }
+}
+
+/**
  * Streams `body` into a new file through `digest`, then fsyncs it, so that a rename publishes only durable bytes.
- * A plain loop over one file handle rather than pipeline() into a WriteStream: the same system calls with far fewer
- * objects and events, which is most of what a small upload costs. One write stays in flight while the next chunk is
- * read; the hashes of a large body run in worker threads meanwhile (`ParallelDigest`), and the loop waits for them
- * only when their ring is full. The digests are complete before the caller publishes the file. Leaving the loop early (an error, a client
- * abort, the size limit) destroys `body` as pipeline() would (a server request without its socket, so an error
- * response can still be sent); if the file cannot even be opened, `body` is left unread for the caller's error handling.
+ * A plain loop over one file handle rather than pipeline() into a WriteStream: fewer objects and events, which is most
+ * of what a small upload costs. The chunks go to a `FileSink`, which writes those that arrive during a write together
+ * in the next one; the hashes of a large body run in worker threads meanwhile (`ParallelDigest`). The loop waits for
+ * either only when its buffer is full. The digests are complete before the caller publishes the file. Leaving the loop
+ * early (an error, a client abort, the size limit) destroys `body` as pipeline() would (a server request without its
+ * socket, so an error response can still be sent); if the file cannot even be opened, `body` is left unread for the
+ * caller's error handling.
  */
 async function writeDurably(path: string, body: Readable, digest: ParallelDigest): Promise<StoredObject> {
   // The loop starts listening to `body` only once the file is open; an error before then must not go unheard (an
@@ -242,24 +267,18 @@ async function writeDurably(path: string, body: Readable, digest: ParallelDigest
   const meanwhile = () => {};
   body.on('error', meanwhile);
   const file = await open(path, 'wx', 0o640).finally(() => body.off('error', meanwhile));
-  let writing: Promise<void> = Promise.resolve();
+  const sink = new FileSink(file);
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       const hashing = digest.update(chunk);
-      await writing;
-      writing = writeAll(file, chunk);
-      writing.catch(() => {}); // handled: its error surfaces at the next await
+      const writing = sink.write(chunk);
+      if (writing) await writing;
       if (hashing) await hashing;
     }
-    await writing;
-    const [stored] = await Promise.all([digest.result(), file.sync()]);
+    const [stored] = await Promise.all([digest.result(), sink.finish()]);
     return stored;
   } finally {
-    await writing.catch(() => {}); // never close a file under a write
+    await sink.settled(); // never close a file under a write
     await file.close();
   }
-}
-
-async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
 }
