@@ -193,6 +193,16 @@ const median = (xs) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
+/** CPU seconds a process has used so far, all its threads (utime + stime of /proc/<pid>/stat). */
+const cpuSeconds = async (pid) => {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 const peakRssMiB = async (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 async function measure(driver, scratch, source, expected) {
@@ -201,7 +211,17 @@ async function measure(driver, scratch, source, expected) {
   const token = await login(service, ADMIN_PASSWORD);
   // The bare tus server goes beside the local driver only (its file store is on local disk).
   const bare = driver === 'local' ? await startBareTus(scratch) : undefined;
-  const results = { raw: [], tus: [], bare: [], peakPartBufferMiB: 0, peakRssMiB: { raw: 0, tus: 0 } };
+  // CPU seconds per upload, of the service and of this process (the client): on a small machine the two share the
+  // cores, so a client that costs more slows the upload it makes.
+  const results = {
+    raw: [],
+    tus: [],
+    bare: [],
+    cpu: { raw: [], tus: [] },
+    clientCpu: { raw: [], tus: [] },
+    peakPartBufferMiB: 0,
+    peakRssMiB: { raw: 0, tus: 0 },
+  };
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const method of bare ? ['raw', 'tus', 'bare', 'bare', 'tus', 'raw'] : ['raw', 'tus', 'tus', 'raw']) {
@@ -222,9 +242,13 @@ async function measure(driver, scratch, source, expected) {
             await new Promise((r) => setTimeout(r, 10));
           }
         })();
+        const cpuBefore = await cpuSeconds(service.pid);
+        const clientCpuBefore = ownCpuSeconds();
         const started = performance.now();
         const { id } = method === 'raw' ? await rawUpload(service.url, token, source) : await tusUpload(service.url, token, source);
         const seconds = (performance.now() - started) / 1000;
+        results.clientCpu[method].push(ownCpuSeconds() - clientCpuBefore);
+        results.cpu[method].push((await cpuSeconds(service.pid)) - cpuBefore);
         sampling = false;
         await sampler;
         const meta = await fileMeta(service.url, token, id);
@@ -292,13 +316,16 @@ try {
             tusToBare: +(tus / median(r.bare)).toFixed(2),
           }
         : {}),
+      serviceCpuSeconds: { raw: +median(r.cpu.raw).toFixed(2), tus: +median(r.cpu.tus).toFixed(2) },
+      clientCpuSeconds: { raw: +median(r.clientCpu.raw).toFixed(2), tus: +median(r.clientCpu.tus).toFixed(2) },
       peakRssMiB: { raw: +r.peakRssMiB.raw.toFixed(1), tus: +r.peakRssMiB.tus.toFixed(1) },
       ...(driver === 's3' ? { peakPartBufferMiB: +r.peakPartBufferMiB.toFixed(1), partBufferLeftBytes: r.leftInTempDir } : {}),
     };
     console.log(
       `${driver}: raw ${raw.toFixed(1)} MB/s, tus ${tus.toFixed(1)} MB/s (medians), tus/raw ${(tus / raw).toFixed(2)}` +
         (r.bare.length ? `, bare @tus/server ${median(r.bare).toFixed(1)} MB/s, tus/bare ${(tus / median(r.bare)).toFixed(2)}` : '') +
-        '; ' +
+        `; CPU s per upload: service raw ${median(r.cpu.raw).toFixed(2)}, tus ${median(r.cpu.tus).toFixed(2)}; ` +
+        `client raw ${median(r.clientCpu.raw).toFixed(2)}, tus ${median(r.clientCpu.tus).toFixed(2)}; ` +
         `peak RSS raw ${r.peakRssMiB.raw.toFixed(0)} MiB, tus ${r.peakRssMiB.tus.toFixed(0)} MiB` +
         (driver === 's3' ? `; part files peaked at ${r.peakPartBufferMiB.toFixed(1)} MiB, ${r.leftInTempDir} bytes left` : ''),
     );

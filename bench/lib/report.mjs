@@ -103,6 +103,12 @@ function tusRows(tus) {
           `| tus upload ${fmt(tus.sizeMiB)} MiB: a bare @tus/server + @tus/file-store, no hashing (MB/s) | | ${fmt(local.medianBareTusMBps)} (${local.bareTusMBps.map((v) => fmt(v)).join(', ')}) | | ${fmt(local.tusToBare, 2)}× of bare | |`,
         ]
       : []),
+    ...(local.serviceCpuSeconds
+      ? [
+          `| tus upload ${fmt(tus.sizeMiB)} MiB: service CPU per upload, all threads (s); floor column: the raw-body upload | ${fmt(local.serviceCpuSeconds.tus, 2)} | ${fmt(local.serviceCpuSeconds.raw, 2)} | | ${fmt(local.serviceCpuSeconds.tus / local.serviceCpuSeconds.raw, 2)}× of raw | |`,
+          `| tus upload ${fmt(tus.sizeMiB)} MiB: client CPU per upload (s); tus-js-client vs the raw-body client | ${fmt(local.clientCpuSeconds.tus, 2)} | ${fmt(local.clientCpuSeconds.raw, 2)} | | ${fmt(local.clientCpuSeconds.tus / local.clientCpuSeconds.raw, 2)}× of raw | |`,
+        ]
+      : []),
     `| Peak RSS during tus uploads (MiB) | ${fmt(local.peakRssMiB.tus)} | | | | < 200 MiB |`,
   ];
 }
@@ -175,6 +181,8 @@ figures. Where the time goes, what was fixed and what is suggested: [performance
 - **tus.** \`bench/tus-upload.mjs\` in a process of its own (its own service on the local driver): a file of
   ${fmt(results.tus?.sizeMiB ?? 256)} MiB sent by tus-js-client (one PATCH), by a raw-body POST, and by tus-js-client to a bare
   \`@tus/server\` with \`@tus/file-store\` (\`bench/tus-floor.mjs\`), in the order raw, tus, bare, bare, tus, raw each round.
+  The CPU rows are medians per upload: the service's, all threads (\`/proc/<pid>/stat\`), and the client's own
+  (\`process.cpuUsage\`, the bench process); on two cores the client's share is taken from the service.
 - **Request rates.** autocannon (programmatic API), ${options.duration} s per run after a short unrecorded warm-up:
   4 KiB raw-body uploads at 16 connections (\`POST /api/files\`, Bearer token); metadata \`GET /api/files/{id}\` of one
   file at 32 connections. Rates count 2xx answers only; errors are socket errors, timeouts and non-2xx answers.

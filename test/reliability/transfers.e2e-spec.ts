@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectBytes } from '../support/bytes.js';
 import { auth, bodyOf, MolgenisFile, Page, Problem } from '../support/http.js';
@@ -273,5 +275,56 @@ describe('reliability: transfers', () => {
       .send(randomBytes(2 * MiB))
       .expect(201);
     await expectInvariants(t, { witness, sweep: true });
+  });
+
+  it('507 for a tus PATCH that does not fit; the offset is what reached the disk, and the upload resumes once space is freed', async () => {
+    const tus = { 'Tus-Resumable': '1.0.0' };
+    // Sized by what is free now (the case before leaves a file): the PATCH fits only once the filler is gone.
+    const { bavail, bsize } = await statfs(join(disk.dataDir, 'files'));
+    const free = bavail * bsize;
+    const bytes = randomBytes(Math.floor(free * 0.75));
+    const created = await t
+      .http()
+      .post('/api/uploads')
+      .set(auth(t.adminToken))
+      .set(tus)
+      .set('Upload-Length', String(bytes.length))
+      .expect(201);
+    const path = created.headers.location;
+    const filler = bodyOf<MolgenisFile>(
+      await t
+        .http()
+        .post('/api/files')
+        .set(auth(t.adminToken))
+        .send(randomBytes(Math.floor(free * 0.5)))
+        .expect(201),
+    );
+
+    const res = await quietLogs(/STORAGE_FULL/, async () =>
+      t
+        .http()
+        .patch(path)
+        .set(auth(t.adminToken))
+        .set(tus)
+        .set('Upload-Offset', '0')
+        .set('Content-Type', 'application/offset+octet-stream')
+        .send(bytes),
+    );
+    expect(res.status).toBe(507);
+    const offset = Number((await t.http().head(path).set(auth(t.adminToken)).set(tus).expect(200)).headers['upload-offset']);
+    expect(offset).toBeLessThan(bytes.length);
+
+    await t.http().delete(`/api/files/${filler.id}`).set(auth(t.adminToken)).expect(204);
+    const done = await t
+      .http()
+      .patch(path)
+      .set(auth(t.adminToken))
+      .set(tus)
+      .set('Upload-Offset', String(offset))
+      .set('Content-Type', 'application/offset+octet-stream')
+      .send(bytes.subarray(offset))
+      .expect(204);
+    const stored = await t.http().get(`/api/files/${done.headers['stowage-file-id']}?alt=media`).set(auth(t.adminToken)).expect(200);
+    expect(sha256(stored.body as Buffer)).toBe(sha256(bytes));
   });
 });

@@ -22,7 +22,8 @@ export class SyncedFileStore extends FileStore {
     const sink = new FileSink(file, offset);
     let received = 0;
     try {
-      for await (const chunk of readable as AsyncIterable<Buffer>) {
+      // Not destroyed when the loop fails: that would end tus' pipeline with an AbortError before this error arrives.
+      for await (const chunk of readable.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         received += chunk.length;
         const writing = sink.write(chunk);
         if (writing) await writing;

@@ -68,6 +68,22 @@ describe('FileSink', () => {
     expect((await readFile(path)).equals(Buffer.concat(chunks))).toBe(true);
   });
 
+  it('keeps each queue short once all sinks together hold 16 MiB', async () => {
+    const files = await Promise.all([0, 1, 2, 3, 4].map((i) => countedFile(`busy-${i}`)));
+    const sinks = files.map(({ file }) => new FileSink(file));
+    const chunk = Buffer.alloc(64 * 1024, 3);
+    // Four sinks fill their queues to 4 MiB without waiting (their writes are still in flight): 16 MiB in all.
+    for (const sink of sinks.slice(0, 4)) for (let i = 0; i < 66; i++) void sink.write(chunk);
+
+    const answers = [0, 1, 2, 3].map(() => sinks[4].write(chunk));
+    // The first chunk is in flight at once; the fifth sink is asked to wait once 128 KiB are queued, not 4 MiB.
+    expect(answers.findIndex((answer) => answer !== undefined)).toBe(2);
+    await Promise.all(sinks.map((sink) => sink.finish()));
+    for (const { file } of files) await file.close();
+    expect((await readFile(files[4].path)).length).toBe(4 * chunk.length);
+    expect((await readFile(files[0].path)).length).toBe(66 * chunk.length);
+  });
+
   it('writes from the given position and leaves the bytes before it alone', async () => {
     const path = join(dir, 'resumed');
     await writeFile(path, 'head:');

@@ -4,6 +4,13 @@ import { dropFromPageCache } from './page-cache.js';
 /** Bytes that may wait behind the write in flight before `write` asks its caller to wait. */
 const QUEUED_BYTES = 4 * 1024 * 1024;
 /**
+ * Bytes all the process's sinks may hold queued before each keeps only `QUEUED_BYTES_UNDER_PRESSURE`: many uploads
+ * at once then read their bodies about as fast as they are written, rather than each holding its 4 MiB in memory.
+ */
+const QUEUED_BYTES_ALL_SINKS = 16 * 1024 * 1024;
+const QUEUED_BYTES_UNDER_PRESSURE = 128 * 1024;
+let queuedInAllSinks = 0;
+/**
  * Written bytes after which a `datasync` starts in the background, so the final fsync has only a tail to flush; a
  * file that reaches it counts as large (see `dropBehind`).
  */
@@ -44,8 +51,10 @@ export class FileSink {
     if (chunk.length === 0) return undefined;
     this.queued.push(chunk);
     this.queuedBytes += chunk.length;
+    queuedInAllSinks += chunk.length;
     this.writing ??= this.drain();
-    return this.queuedBytes >= QUEUED_BYTES ? this.writing : undefined;
+    const limit = queuedInAllSinks > QUEUED_BYTES_ALL_SINKS ? QUEUED_BYTES_UNDER_PRESSURE : QUEUED_BYTES;
+    return this.queuedBytes >= limit ? this.writing : undefined;
   }
 
   /** Writes what is queued, then fsyncs the file. Rejects with the first error any write or sync met. */
@@ -65,9 +74,7 @@ export class FileSink {
   private async drain(): Promise<void> {
     try {
       while (this.queued.length > 0 && !this.failure) {
-        const chunks = this.queued;
-        this.queued = [];
-        this.queuedBytes = 0;
+        const chunks = this.takeQueued();
         const bytes = await this.writeAll(chunks);
         this.position += bytes;
         this.unsynced += bytes;
@@ -76,8 +83,17 @@ export class FileSink {
     } catch (error) {
       this.failure ??= error as Error;
     } finally {
+      this.takeQueued(); // after a failure, what was still queued is dropped
       this.writing = undefined;
     }
+  }
+
+  private takeQueued(): Buffer[] {
+    const chunks = this.queued;
+    queuedInAllSinks -= this.queuedBytes;
+    this.queued = [];
+    this.queuedBytes = 0;
+    return chunks;
   }
 
   /** Writes `chunks` at the current position; returns how many bytes that was. */
