@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { AuditAction } from '../src/audit/audit-action.js';
+import { AuditService } from '../src/audit/audit.service.js';
 import { auth, bodyOf, MolgenisFile, Page } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
+import { captureLogs } from './support/test-logger.js';
 import { eventually } from './support/webhook-receiver.js';
 
 interface AuditEntry {
@@ -179,5 +182,26 @@ describe('audit trail switched off (AUDIT_ENABLED=false)', () => {
     t = await t.restart();
     const page = bodyOf<Page<unknown>>(await t.http().get('/api/audit').set(auth(t.adminToken)).expect(200));
     expect(page.total).toBe(0);
+  });
+});
+
+describe('an audit entry after shutdown', () => {
+  it('is dropped with a warning that says why, not an error', async () => {
+    const t = await startTestApp();
+    const audit = t.app.get(AuditService);
+    await t.close();
+    const lines = await captureLogs(async (seen) => {
+      // As a request cut off by the shutdown grace would, once the database pool is gone.
+      audit.record(AuditAction.FileUpload, { fileId: 'late-file' });
+      await eventually(() => expect(seen.length).toBeGreaterThan(0));
+    });
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        text: expect.stringContaining(
+          'Dropped the audit entry file.upload on late-file: its request ended after the service had shut down',
+        ),
+      },
+    ]);
   });
 });

@@ -36,6 +36,8 @@ export interface AuditRecord {
 export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private readonly pending = new Set<Promise<void>>();
+  /** Set once the pending entries are written at shutdown: the pool closes next, so a later entry cannot be. */
+  private shutDown = false;
   readonly enabled: boolean;
 
   constructor(
@@ -75,7 +77,10 @@ export class AuditService implements BeforeApplicationShutdown {
       .insert(entry)
       .catch((error: unknown) => {
         this.metrics.countBackgroundFailure('audit_write');
-        this.logger.error(`Could not write the audit entry ${action}${record.fileId ? ` on ${record.fileId}` : ''}: ${String(error)}`);
+        const what = `the audit entry ${action}${record.fileId ? ` on ${record.fileId}` : ''}`;
+        // A request cut off by the shutdown grace can end after the database pool closed: expected, and said so.
+        if (this.shutDown) this.logger.warn(`Dropped ${what}: its request ended after the service had shut down its database pool`);
+        else this.logger.error(`Could not write ${what}: ${String(error)}`);
       })
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
@@ -105,6 +110,7 @@ export class AuditService implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all([...this.pending]);
+    this.shutDown = true;
   }
 }
 
