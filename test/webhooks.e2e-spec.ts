@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { auth, bodyOf, MolgenisFile, Page } from './support/http.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { quietLogs } from './support/test-logger.js';
@@ -187,5 +188,41 @@ describe('webhooks (WEBHOOK_URLS, WEBHOOK_SECRET)', () => {
     const fileIds = r.received.map((hook) => (JSON.parse(hook.body) as Delivery['payload']).data.file.id);
     expect(fileIds.sort()).toEqual(files.map((f) => f.id).sort());
     expect((await deliveries(t, { limit: count })).items.every((d) => d.attempts === 1)).toBe(true);
+  });
+
+  it('prunes ended deliveries older than WEBHOOK_RETENTION_DAYS on its schedule, never a pending one', async () => {
+    const r = await receiver();
+    t = await startTestApp({ ...fast([r]), WEBHOOK_RETENTION_DAYS: '30', WEBHOOK_PRUNE_INTERVAL_SECONDS: '1' }, { realDatabase: true });
+    const db = new pg.Client({ connectionString: t.testEnv.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const editor = await t.createUser(['editor']);
+      await upload(t, editor.token, 'old.txt');
+      await upload(t, editor.token, 'recent.txt');
+      await eventually(async () => expect((await deliveries(t!, { status: 'delivered' })).total).toBe(2));
+      const queued = (name: string, age: string) =>
+        db.query(`UPDATE webhook_deliveries SET created_at = now() - interval '${age}' WHERE payload->'data'->'file'->>'filename' = $1`, [
+          name,
+        ]);
+      await queued('old.txt', '31 days');
+      await queued('recent.txt', '29 days');
+      // Old, but never delivered (its receiver is gone for good): kept.
+      await db.query(
+        `INSERT INTO webhook_deliveries (event_id, event_type, url, payload, next_attempt_at, created_at)
+         VALUES (gen_random_uuid(), 'file.created', 'http://127.0.0.1:9/', '{"data":{"file":{"filename":"stuck.txt"}}}', now() + interval '1 day', now() - interval '40 days')`,
+      );
+
+      await eventually(async () => {
+        const { rows } = await db.query<{ name: string; status: string }>(
+          `SELECT payload->'data'->'file'->>'filename' AS name, status FROM webhook_deliveries ORDER BY name`,
+        );
+        expect(rows).toEqual([
+          { name: 'recent.txt', status: 'delivered' },
+          { name: 'stuck.txt', status: 'pending' },
+        ]);
+      });
+    } finally {
+      await db.end();
+    }
   });
 });

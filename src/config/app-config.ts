@@ -112,7 +112,8 @@ export abstract class AppConfig {
   abstract readonly audit: { enabled: boolean; retentionDays: number; pruneIntervalSeconds: number };
   /**
    * Signed webhooks (docs/webhooks.md): none when `urls` is empty. A failed delivery is retried after `retryBaseMs`,
-   * doubling up to an hour, `maxAttempts` times in all.
+   * doubling up to an hour, `maxAttempts` times in all. Ended deliveries older than `retentionDays` are pruned every
+   * `pruneIntervalSeconds` (0: never on its own).
    */
   abstract readonly webhooks: {
     urls: string[];
@@ -121,5 +122,7 @@ export abstract class AppConfig {
     retryBaseMs: number;
     maxAttempts: number;
     timeoutMs: number;
+    retentionDays: number;
+    pruneIntervalSeconds: number;
   };
 }

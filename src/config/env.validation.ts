@@ -386,6 +386,22 @@ export class EnvironmentVariables {
   @Max(300_000)
   WEBHOOK_TIMEOUT_MS?: number;
 
+  /** Ended deliveries (delivered, or failed for good) older than this are pruned; pending ones never. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'WEBHOOK_RETENTION_DAYS must be a whole number of days' })
+  @Min(1, { message: 'WEBHOOK_RETENTION_DAYS must be at least 1' })
+  @Max(36500, { message: 'WEBHOOK_RETENTION_DAYS must be at most 36500' })
+  WEBHOOK_RETENTION_DAYS?: number;
+
+  /** How often the webhook retention job runs; 0: never on its own. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'WEBHOOK_PRUNE_INTERVAL_SECONDS must be a whole number of seconds' })
+  @Min(0)
+  @Max(7 * 86400)
+  WEBHOOK_PRUNE_INTERVAL_SECONDS?: number;
+
   @IsOptional()
   @IsIn(['loopback', 'uniquelocal', 'linklocal', 'true', 'false'], {
     message: 'TRUST_PROXY must be loopback, uniquelocal, linklocal, true or false',

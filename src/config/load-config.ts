@@ -104,6 +104,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       retryBaseMs: env.WEBHOOK_RETRY_BASE_MS ?? 10_000,
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS ?? 20,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS ?? 10_000,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS ?? 30,
+      pruneIntervalSeconds: env.WEBHOOK_PRUNE_INTERVAL_SECONDS ?? 3600,
     },
   };
 }

@@ -118,4 +118,22 @@ export class WebhookDeliveriesRepository {
     ]);
     return [rows.map(toDelivery), counted[0].total];
   }
+
+  /**
+   * Removes deliveries that ended (delivered or failed) and were queued before `before`, in slices so that no
+   * statement holds many row locks; answers how many. Pending ones stay, however old.
+   */
+  async pruneEndedBefore(before: Date, slice = 10_000): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const rows = await this.db.query<{ n: number }[]>(
+        `WITH gone AS (DELETE FROM webhook_deliveries WHERE id IN (
+           SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status <> 'pending' LIMIT $2) RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        [before, slice],
+      );
+      removed += rows[0].n;
+      if (rows[0].n < slice) return removed;
+    }
+  }
 }
