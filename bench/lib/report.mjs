@@ -180,7 +180,7 @@ figures. Where the time goes, what was fixed and what is suggested: [performance
   the 2xx answers per second × 1 MiB.
 - **tus.** \`bench/tus-upload.mjs\` in a process of its own (its own service on the local driver): a file of
   ${fmt(results.tus?.sizeMiB ?? 256)} MiB sent by tus-js-client (one PATCH), by a raw-body POST, and by tus-js-client to a bare
-  \`@tus/server\` with \`@tus/file-store\` (\`bench/tus-floor.mjs\`), in the order raw, tus, bare, bare, tus, raw each round.
+  \`@tus/server\` with \`@tus/file-store\` (\`bench/tus-floor.mjs\`), in the order raw, tus, bare, bare, tus, raw each round, after one unrecorded upload of each.
   The CPU rows are medians per upload: the service's, all threads (\`/proc/<pid>/stat\`), and the client's own
   (\`process.cpuUsage\`, the bench process); on two cores the client's share is taken from the service.
 - **Request rates.** autocannon (programmatic API), ${options.duration} s per run after a short unrecorded warm-up:
