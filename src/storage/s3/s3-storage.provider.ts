@@ -35,7 +35,7 @@ const MiB = 1024 * 1024;
 /**
  * Parts in flight per upload. An upload holds (QUEUE_SIZE + 1) part buffers whatever the file size, and the provider
  * keeps that many for reuse: 15 MiB at S3's minimum part size. Two in flight overlap S3's per-request latency; a third
- * gained nothing measurable and cost a part buffer of memory (docs/performance-profile.md).
+ * gained nothing measurable (docs/performance-profile.md).
  */
 const QUEUE_SIZE = 2;
 const MIN_PART_SIZE = 5 * MiB;
