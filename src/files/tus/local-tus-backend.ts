@@ -8,8 +8,9 @@ import { TusBackend } from './tus-backend.js';
 import { TusStateStore } from './tus-state-store.js';
 
 /**
- * @tus/file-store (its PATCH write Stowage's own: SyncedFileStore) under the local provider's root (`DATA_DIR/files/tus/<id>`, shared by instances on one machine),
- * its upload info in PostgreSQL. A finished upload is renamed into the object tree: same filesystem, no copy.
+ * @tus/file-store, with Stowage's own PATCH write (SyncedFileStore), under the local provider's root
+ * (`DATA_DIR/files/tus/<id>`, shared by instances on one machine), its upload info in PostgreSQL. A finished upload is
+ * renamed into the object tree: same filesystem, no copy.
  */
 export class LocalTusBackend extends TusBackend {
   readonly store: SyncedFileStore;

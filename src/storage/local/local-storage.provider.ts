@@ -7,10 +7,10 @@ import { Readable } from 'node:stream';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ParallelDigest } from '../parallel-digest.js';
-import { FileSink } from './file-sink.js';
-import { dropFromPageCache } from './page-cache.js';
 import { assertStorageKey, isStorageKey } from '../storage-key.js';
 import { ByteRange, ListedObject, ListOptions, PartialWrite, StorageProvider, StoredObject, WriteOptions } from '../storage-provider.js';
+import { FileSink } from './file-sink.js';
+import { dropFromPageCache } from './page-cache.js';
 
 /** A temp file untouched for this long belongs to no live upload. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
