@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { deleteInSlices } from '../database/delete-in-slices.js';
 import { InsertBatcher } from '../database/insert-batcher.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { AuditEntry, AuditFilter, NewAuditEntry } from './audit-entry.js';
@@ -102,17 +103,8 @@ export class AuditRepository {
     return [rows.map(toEntry), counted[0].total];
   }
 
-  /** Removes entries older than `before`, in slices so that no statement holds many row locks; answers how many. */
-  async pruneBefore(before: Date, slice = 10_000): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const rows = await this.db.query<{ n: number }[]>(
-        `WITH gone AS (DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 LIMIT $2) RETURNING 1)
-         SELECT count(*)::int AS n FROM gone`,
-        [before, slice],
-      );
-      removed += rows[0].n;
-      if (rows[0].n < slice) return removed;
-    }
+  /** Removes entries older than `before` (in slices); answers how many. */
+  pruneBefore(before: Date): Promise<number> {
+    return deleteInSlices(this.db, 'audit_log', 'at < $1', [before]);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { deleteInSlices } from '../database/delete-in-slices.js';
 import type { WebhookPayload } from './webhook-event.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -120,20 +121,10 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Removes deliveries that ended (delivered or failed) and were queued before `before`, in slices so that no
-   * statement holds many row locks; answers how many. Pending ones stay, however old.
+   * Removes deliveries that ended (delivered or failed) and were queued before `before` (in slices); answers how many.
+   * Pending ones stay, however old.
    */
-  async pruneEndedBefore(before: Date, slice = 10_000): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const rows = await this.db.query<{ n: number }[]>(
-        `WITH gone AS (DELETE FROM webhook_deliveries WHERE id IN (
-           SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status <> 'pending' LIMIT $2) RETURNING 1)
-         SELECT count(*)::int AS n FROM gone`,
-        [before, slice],
-      );
-      removed += rows[0].n;
-      if (rows[0].n < slice) return removed;
-    }
+  pruneEndedBefore(before: Date): Promise<number> {
+    return deleteInSlices(this.db, 'webhook_deliveries', "created_at < $1 AND status <> 'pending'", [before]);
   }
 }
